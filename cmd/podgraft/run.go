@@ -1,0 +1,200 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+
+	"github.com/podgraft/podgraft/fn"
+)
+
+// version is stamped by the Makefile with -ldflags "-X main.version=...".
+var version = "dev"
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+const usage = `podgraft grafts sidecars, init containers, probes and volumes onto the
+pod templates of Kubernetes workloads, as declared in PodGraft configs.
+
+Usage:
+  podgraft -c graft.yaml [-c more.yaml] [FILE ... | -]   plain YAML stream in, grafted stream out
+  podgraft                                              KRM function: ResourceList on stdin
+  podgraft version                                      print the version
+
+Modes:
+  Standalone and Helm post-renderer: with -c (or PODGRAFT_CONFIG), podgraft reads
+  the files given, or stdin, and writes the grafted stream to stdout. On any
+  error it writes nothing to stdout and exits 1.
+  KRM function: without -c, podgraft reads a ResourceList whose functionConfig
+  is a PodGraft (kustomize --enable-alpha-plugins --enable-exec, kpt fn eval
+  --exec / kpt fn render --allow-exec) and writes it back with results.
+
+Examples:
+  podgraft -c examples/web-with-proxy/graft.yaml examples/web-with-proxy/input.yaml
+  helm template shop ./chart | podgraft -c graft.yaml
+  helm install shop ./chart --post-renderer podgraft --post-renderer-args -c --post-renderer-args graft.yaml
+  podgraft --remove -c graft.yaml grafted.yaml
+  kpt fn eval --exec podgraft --fn-config graft.yaml
+
+Flags:
+`
+
+// Run is the whole CLI. main only calls it, so tests run it in-process.
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "version" {
+		fmt.Fprintln(stdout, "podgraft", version)
+		return exitOK
+	}
+	var opts options
+	flags := opts.flagSet(stderr)
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if opts.version {
+		fmt.Fprintln(stdout, "podgraft", version)
+		return exitOK
+	}
+	configs := opts.configs
+	if len(configs) == 0 {
+		configs = filepath.SplitList(os.Getenv("PODGRAFT_CONFIG"))
+	}
+	if len(configs) == 0 {
+		if flags.NArg() > 0 {
+			fmt.Fprintln(stderr, "podgraft: usage: files are read only with -c; without it podgraft is a KRM function and reads a ResourceList on stdin")
+			return exitUsage
+		}
+		return runKRM(opts, stdin, stdout, stderr)
+	}
+	return runStandalone(opts, configs, flags.Args(), stdin, stdout, stderr)
+}
+
+type options struct {
+	configs multiFlag
+	remove  bool
+	verbose bool
+	version bool
+}
+
+func (o *options) flagSet(stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("podgraft", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Var(&o.configs, "c", "PodGraft config file (repeatable; a file may hold several PodGrafts)")
+	fs.Var(&o.configs, "config", "same as -c")
+	fs.BoolVar(&o.remove, "remove", false, "take out everything the named PodGrafts added")
+	fs.BoolVar(&o.verbose, "v", false, "also print info results (what was grafted) to stderr")
+	fs.BoolVar(&o.version, "version", false, "print the version")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+		fmt.Fprint(stderr, "\nEnvironment:\n  PODGRAFT_CONFIG  config files, separated by ':', used when no -c is given\n\nExit codes: 0 success, 1 any error, 2 usage error.\n")
+	}
+	return fs
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func runKRM(opts options, stdin io.Reader, stdout, stderr io.Writer) int {
+	wd, err := os.Getwd()
+	if err != nil {
+		fmt.Fprintln(stderr, "podgraft: error:", err)
+		return exitError
+	}
+	results, err := fn.RunResourceList(stdin, stdout, wd, opts.remove)
+	if err != nil {
+		fmt.Fprintln(stderr, "podgraft: error:", err)
+		return exitError
+	}
+	report(results, opts.verbose, stderr)
+	return results.ExitCode()
+}
+
+func runStandalone(opts options, configPaths, files []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	configs, err := fn.LoadConfigFiles(configPaths)
+	if err != nil {
+		fmt.Fprintln(stderr, "podgraft: error:", err)
+		return exitError
+	}
+	p, err := fn.NewProcessor(configs, opts.remove)
+	if err != nil {
+		fmt.Fprintln(stderr, "podgraft: error:", err)
+		return exitError
+	}
+	inputs, closeAll, err := openInputs(files, stdin)
+	defer closeAll()
+	if err != nil {
+		fmt.Fprintln(stderr, "podgraft: error:", err)
+		return exitError
+	}
+	out, err := fn.RunStream(p, inputs)
+	if err != nil {
+		var rs framework.Results
+		if errors.As(err, &rs) {
+			report(append(p.Results.Items, rs...), opts.verbose, stderr)
+		} else {
+			report(p.Results.Items, opts.verbose, stderr)
+			fmt.Fprintln(stderr, "podgraft: error:", err)
+		}
+		return exitError
+	}
+	report(p.Results.Items, opts.verbose, stderr)
+	if _, err := stdout.Write(out); err != nil {
+		fmt.Fprintln(stderr, "podgraft: error: writing the output:", err)
+		return exitError
+	}
+	return exitOK
+}
+
+// openInputs opens the files named, or stdin when there are none or the
+// name is "-".
+func openInputs(files []string, stdin io.Reader) ([]fn.Input, func(), error) {
+	var inputs []fn.Input
+	var closers []io.Closer
+	closeAll := func() {
+		for _, c := range closers {
+			_ = c.Close()
+		}
+	}
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	for _, name := range files {
+		if name == "-" {
+			inputs = append(inputs, fn.Input{Name: "stdin", Reader: stdin})
+			continue
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, closeAll, err
+		}
+		closers = append(closers, f)
+		inputs = append(inputs, fn.Input{Name: name, Reader: f})
+	}
+	return inputs, closeAll, nil
+}
+
+// report prints warnings and errors, and info with -v.
+func report(results framework.Results, verbose bool, stderr io.Writer) {
+	for _, r := range results {
+		if r.Severity == framework.Info && !verbose {
+			continue
+		}
+		fmt.Fprintln(stderr, fn.FormatResult(r))
+	}
+}

@@ -1,0 +1,100 @@
+package fn
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// RunResourceList is KRM function mode: it reads a ResourceList whose
+// functionConfig is a PodGraft, grafts its items and writes the
+// ResourceList back with results. It always writes a valid ResourceList,
+// also when the input cannot be read, and returns the results so the
+// caller can choose the exit code. baseDir is where fromFiles resolve (the
+// working directory: kustomize runs exec functions in the kustomization
+// root).
+func RunResourceList(in io.Reader, out io.Writer, baseDir string, remove bool) (framework.Results, error) {
+	// The input is kept as bytes so that on error the items can be written
+	// back exactly as they came, without the cost of copying every node.
+	input, err := io.ReadAll(in)
+	if err != nil {
+		return writeFailure(out, fmt.Errorf("reading the ResourceList: %w", err))
+	}
+	rw := &kio.ByteReadWriter{Reader: bytes.NewReader(input), KeepReaderAnnotations: true}
+	items, err := rw.Read()
+	if err != nil {
+		return writeFailure(out, fmt.Errorf("reading the ResourceList: %w", err))
+	}
+	results := processResourceList(items, rw.FunctionConfig, baseDir, remove)
+	if results.ExitCode() != 0 {
+		rw = &kio.ByteReadWriter{Reader: bytes.NewReader(input), KeepReaderAnnotations: true}
+		if items, err = rw.Read(); err != nil {
+			return nil, err
+		}
+	}
+	if len(results) > 0 {
+		node, err := resultsNode(results)
+		if err != nil {
+			return nil, err
+		}
+		rw.Results = node
+	}
+	rw.Writer = out
+	if err := rw.Write(items); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// processResourceList grafts the items in place and returns the results.
+func processResourceList(items []*yaml.RNode, fnConfig *yaml.RNode, baseDir string, remove bool) framework.Results {
+	if fnConfig == nil || fnConfig.IsNilOrEmpty() {
+		return errorResults(errors.New("functionConfig is missing: give a PodGraft (apiVersion: " + APIVersion + ", kind: " + Kind + ")"))
+	}
+	if k := fnConfig.GetKind(); k != Kind {
+		return errorResults(fmt.Errorf("functionConfig: kind is %q, expected %s (apiVersion %s)", k, Kind, APIVersion))
+	}
+	cfg, err := DecodeNode(fnConfig, "functionConfig", baseDir)
+	if err != nil {
+		return errorResults(err)
+	}
+	p, err := NewProcessor([]*Config{cfg}, remove)
+	if err != nil {
+		return errorResults(err)
+	}
+	if err := p.Transform(items); err != nil {
+		return append(p.Results.Items, resultsError(err)...)
+	}
+	return p.Results.Items
+}
+
+func errorResults(err error) framework.Results {
+	return framework.Results{{Severity: framework.Error, Message: err.Error()}}
+}
+
+// writeFailure writes an empty ResourceList that carries the error.
+func writeFailure(out io.Writer, cause error) (framework.Results, error) {
+	results := errorResults(cause)
+	node, err := resultsNode(results)
+	if err != nil {
+		return nil, err
+	}
+	rw := &kio.ByteReadWriter{Writer: out, WrappingKind: kio.ResourceListKind, WrappingAPIVersion: kio.ResourceListAPIVersion, Results: node}
+	if err := rw.Write(nil); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+func resultsNode(results framework.Results) (*yaml.RNode, error) {
+	var buf bytes.Buffer
+	if err := yaml.NewEncoder(&buf).Encode(results); err != nil {
+		return nil, err
+	}
+	return yaml.Parse(buf.String())
+}

@@ -1,0 +1,174 @@
+package fn
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/podgraft/podgraft/transformers"
+)
+
+// Input is one named source of a document stream (a file, or stdin).
+type Input struct {
+	Name   string
+	Reader io.Reader
+}
+
+// StreamError is a problem with the input stream itself, located by file
+// and document index.
+type StreamError struct {
+	File  string
+	Doc   int // 1-based
+	Ref   *yaml.ResourceIdentifier
+	Field string
+	Err   error
+}
+
+func (e *StreamError) Error() string {
+	where := fmt.Sprintf("%s: document %d", e.File, e.Doc)
+	if e.Ref != nil && (e.Ref.Kind != "" || e.Ref.Name != "") {
+		where += " (" + transformers.DescribeRef(e.Ref) + ")"
+	}
+	if e.Field != "" {
+		where += ": " + e.Field
+	}
+	return where + ": " + e.Err.Error()
+}
+
+func (e *StreamError) Unwrap() error { return e.Err }
+
+// document is one document of the output: its original bytes when podgraft
+// did not change it, or its parsed form to encode.
+type document struct {
+	raw  []byte
+	doc  *yaml.Node // the DocumentNode, so head comments survive
+	node *yaml.RNode
+}
+
+// RunStream grafts a plain multi-document stream. It handles one document
+// at a time: a document that no graft changes is copied through as its
+// original bytes, so it comes out byte-identical and costs no encoding.
+// The output is returned whole, and only when the whole run succeeded.
+func RunStream(p *Processor, inputs []Input) ([]byte, error) {
+	var docs []document
+	for _, in := range inputs {
+		reader := utilyaml.NewYAMLReader(bufio.NewReaderSize(in.Reader, 64*1024))
+		for index := 1; ; index++ {
+			raw, err := reader.Read()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return nil, &StreamError{File: in.Name, Doc: index, Err: err}
+			}
+			mark := len(p.Results.Items)
+			d, err := graftDocument(p, raw)
+			locate(p.Results.Items[mark:], in.Name, index)
+			if err != nil {
+				var se *StreamError
+				if errors.As(err, &se) {
+					se.File, se.Doc = in.Name, index
+				}
+				var rs framework.Results
+				if errors.As(err, &rs) {
+					locate(rs, in.Name, index)
+				}
+				return nil, err
+			}
+			if d != nil {
+				docs = append(docs, *d)
+			}
+		}
+	}
+	if p.Results.HasErrors() {
+		return nil, p.Results.Items
+	}
+	return encodeStream(docs)
+}
+
+// locate tells results which file and document they are about.
+func locate(results framework.Results, file string, index int) {
+	for _, r := range results {
+		if r.File == nil {
+			r.File = &framework.File{Path: file, Index: index}
+		}
+	}
+}
+
+// graftDocument parses one document and runs the grafts on it. It returns
+// nil for a document with no content (only comments or whitespace).
+func graftDocument(p *Processor, raw []byte) (*document, error) {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, &StreamError{Err: fmt.Errorf("invalid YAML: %w", err)}
+	}
+	if len(doc.Content) == 0 {
+		return nil, nil
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, &StreamError{Err: fmt.Errorf("expected a Kubernetes resource (a mapping), got a %s", kindName(root.Kind))}
+	}
+	node := yaml.NewRNode(root)
+	if node.GetKind() == "" || node.GetApiVersion() == "" {
+		missing := "kind"
+		if node.GetApiVersion() == "" {
+			missing = "apiVersion"
+		}
+		return nil, &StreamError{Ref: transformers.Ref(node), Field: missing, Err: errors.New("required field is missing")}
+	}
+	p.Touched.Reset()
+	if err := p.Transform([]*yaml.RNode{node}); err != nil {
+		return nil, err
+	}
+	if !p.Touched.Has(node) {
+		return &document{raw: raw}, nil
+	}
+	return &document{doc: &doc, node: node, raw: raw}, nil
+}
+
+// encodeStream writes the documents, separated by "---". Changed documents
+// are encoded with the sequence indentation their input used.
+func encodeStream(docs []document) ([]byte, error) {
+	var out bytes.Buffer
+	for i, d := range docs {
+		if i > 0 {
+			out.WriteString("---\n")
+		}
+		if d.doc == nil {
+			out.Write(d.raw)
+			if len(d.raw) > 0 && d.raw[len(d.raw)-1] != '\n' {
+				out.WriteByte('\n')
+			}
+			continue
+		}
+		style := yaml.SequenceIndentStyle(yaml.DeriveSeqIndentStyle(string(d.raw)))
+		enc := yaml.NewEncoderWithOptions(&out, &yaml.EncoderOptions{SeqIndent: style})
+		if err := enc.Encode(d.doc); err != nil {
+			return nil, fmt.Errorf("encoding %s: %w", transformers.Describe(d.node), err)
+		}
+		if err := enc.Close(); err != nil {
+			return nil, err
+		}
+	}
+	return out.Bytes(), nil
+}
+
+// resultsError turns a filter error into results where it names resources.
+func resultsError(err error) framework.Results {
+	var rs framework.Results
+	if errors.As(err, &rs) {
+		return rs
+	}
+	return framework.Results{{Severity: framework.Error, Message: err.Error()}}
+}

@@ -1,0 +1,170 @@
+// Package fn holds the PodGraft config API, its strict decoding, defaulting
+// and validation, and the processor that runs the transformers over a
+// ResourceList or a plain document stream.
+package fn
+
+import (
+	corev1 "k8s.io/api/core/v1"
+)
+
+// API identity of the config.
+const (
+	Group      = "podgraft.dev"
+	Version    = "v1alpha1"
+	APIVersion = Group + "/" + Version
+	Kind       = "PodGraft"
+)
+
+// PodGraft declares, once, the operational parts grafted onto every pod
+// template it targets.
+type PodGraft struct {
+	APIVersion string   `json:"apiVersion"`
+	Kind       string   `json:"kind"`
+	Metadata   Metadata `json:"metadata"`
+	Spec       Spec     `json:"spec"`
+}
+
+// Metadata is the part of ObjectMeta a PodGraft uses. Annotations and labels
+// are accepted so that kustomize and kpt can carry their own
+// (config.kubernetes.io/function, local-config, ...).
+type Metadata struct {
+	Name        string            `json:"name"`
+	Namespace   string            `json:"namespace,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// Spec is what a PodGraft adds and where.
+type Spec struct {
+	Targets               Selector          `json:"targets,omitempty"`
+	Exclude               Selector          `json:"exclude,omitempty"`
+	PodTemplates          []PodTemplateKind `json:"podTemplates,omitempty"`
+	Sidecars              []Sidecar         `json:"sidecars,omitempty"`
+	InitContainers        []InitContainer   `json:"initContainers,omitempty"`
+	Probes                []ProbeSet        `json:"probes,omitempty"`
+	RequireReadinessProbe string            `json:"requireReadinessProbe,omitempty"`
+	Volumes               []Volume          `json:"volumes,omitempty"`
+	SecurityProfile       string            `json:"securityProfile,omitempty"`
+	Policy                Policy            `json:"policy,omitempty"`
+	// Remove takes out everything this PodGraft added (for KRM pipelines,
+	// where there is no --remove flag).
+	Remove bool `json:"remove,omitempty"`
+}
+
+// Selector picks workloads. In targets every given field must match; in
+// exclude any given field that matches excludes the workload.
+type Selector struct {
+	Kinds         []string          `json:"kinds,omitempty"`
+	Names         []string          `json:"names,omitempty"`
+	Namespaces    []string          `json:"namespaces,omitempty"`
+	LabelSelector string            `json:"labelSelector,omitempty"`
+	Annotations   map[string]string `json:"annotations,omitempty"`
+	HelmHooks     *bool             `json:"helmHooks,omitempty"`
+}
+
+// PodTemplateKind declares where a custom kind keeps its pod template.
+type PodTemplateKind struct {
+	Group string `json:"group,omitempty"`
+	Kind  string `json:"kind"`
+	Path  string `json:"path"`
+}
+
+// Placement values: first, last, before:<name>, after:<name>.
+const (
+	PlaceFirst  = "first"
+	PlaceLast   = "last"
+	PlaceBefore = "before:"
+	PlaceAfter  = "after:"
+)
+
+// Sidecar is a container that runs alongside the app for the pod's lifetime.
+type Sidecar struct {
+	corev1.Container `json:",inline"`
+	// Native (default true) makes it an init container with
+	// restartPolicy: Always, so Jobs still finish (Kubernetes >= 1.29).
+	Native    *bool   `json:"native,omitempty"`
+	Placement string  `json:"placement,omitempty"`
+	Fronts    *Fronts `json:"fronts,omitempty"`
+}
+
+// IsNative reports whether the sidecar goes to initContainers.
+func (s Sidecar) IsNative() bool { return s.Native == nil || *s.Native }
+
+// Fronts re-points Services that target the app's Port to the sidecar's Via
+// port, so that inbound traffic passes the sidecar.
+type Fronts struct {
+	Port string `json:"port"`
+	Via  string `json:"via"`
+}
+
+// InitContainer runs to completion before the app starts.
+type InitContainer struct {
+	corev1.Container `json:",inline"`
+	// ImageFrom copies image and imagePullPolicy from this app container;
+	// "*" means the first app container.
+	ImageFrom string `json:"imageFrom,omitempty"`
+	Placement string `json:"placement,omitempty"`
+}
+
+// ProbeSet fills probes on the selected containers.
+type ProbeSet struct {
+	Containers []string         `json:"containers,omitempty"`
+	Readiness  *corev1.Probe    `json:"readiness,omitempty"`
+	Liveness   *corev1.Probe    `json:"liveness,omitempty"`
+	Startup    *corev1.Probe    `json:"startup,omitempty"`
+	Override   bool             `json:"override,omitempty"`
+}
+
+// Readiness policy values.
+const (
+	ReadinessOff     = "off"
+	ReadinessWarning = "warning"
+	ReadinessError   = "error"
+)
+
+// Volume is a pod volume plus where to mount it and the helpers that
+// generate its backing resources.
+type Volume struct {
+	Name                string `json:"name"`
+	corev1.VolumeSource `json:",inline"`
+	Files               map[string]string `json:"files,omitempty"`
+	FromFiles           []string          `json:"fromFiles,omitempty"`
+	Secret              bool              `json:"secret,omitempty"`
+	Isolate             string            `json:"isolate,omitempty"`
+	Claim               *Claim            `json:"claim,omitempty"`
+	Mounts              []Mount           `json:"mounts,omitempty"`
+}
+
+// Isolation values for hostPath volumes.
+const (
+	IsolateNone      = "none"
+	IsolateNamespace = "namespace"
+	IsolateWorkload  = "workload"
+)
+
+// Claim generates the PersistentVolumeClaim a volume refers to.
+type Claim struct {
+	AccessModes      []corev1.PersistentVolumeAccessMode `json:"accessModes,omitempty"`
+	StorageClassName string                              `json:"storageClassName,omitempty"`
+	Storage          string                              `json:"storage"`
+	PerReplica       bool                                `json:"perReplica,omitempty"`
+}
+
+// Mount places a volume in containers.
+type Mount struct {
+	Containers []string `json:"containers"`
+	MountPath  string   `json:"mountPath"`
+	SubPath    string   `json:"subPath,omitempty"`
+	ReadOnly   bool     `json:"readOnly,omitempty"`
+}
+
+// Security profiles.
+const (
+	ProfileNone       = "none"
+	ProfileRestricted = "restricted"
+)
+
+// Policy restricts what a graft may do.
+type Policy struct {
+	AllowedHostPaths []string `json:"allowedHostPaths,omitempty"`
+}
