@@ -108,11 +108,11 @@ type InitContainer struct {
 
 // ProbeSet fills probes on the selected containers.
 type ProbeSet struct {
-	Containers []string         `json:"containers,omitempty"`
-	Readiness  *corev1.Probe    `json:"readiness,omitempty"`
-	Liveness   *corev1.Probe    `json:"liveness,omitempty"`
-	Startup    *corev1.Probe    `json:"startup,omitempty"`
-	Override   bool             `json:"override,omitempty"`
+	Containers []string      `json:"containers,omitempty"`
+	Readiness  *corev1.Probe `json:"readiness,omitempty"`
+	Liveness   *corev1.Probe `json:"liveness,omitempty"`
+	Startup    *corev1.Probe `json:"startup,omitempty"`
+	Override   bool          `json:"override,omitempty"`
 }
 
 // Readiness policy values.

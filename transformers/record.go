@@ -23,7 +23,7 @@ type Entry struct {
 	InitContainers []string          `json:"initContainers,omitempty"` // run to completion
 	Sidecars       []string          `json:"sidecars,omitempty"`       // native: in initContainers, restartPolicy Always
 	Containers     []string          `json:"containers,omitempty"`     // regular sidecars
-	ImageFrom      map[string]string `json:"imageFrom,omitempty"` // init container -> app container it copies its image from
+	ImageFrom      map[string]string `json:"imageFrom,omitempty"`      // init container -> app container it copies its image from
 	Volumes        []string          `json:"volumes,omitempty"`
 	Mounts         []string          `json:"mounts,omitempty"` // "<container>:<mountPath>"
 	Probes         []string          `json:"probes,omitempty"` // "<container>:<readiness|liveness|startup>"
