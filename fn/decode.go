@@ -120,7 +120,15 @@ func (e unknownFieldsError) Error() string {
 func typeError(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		path := te.Field
+		// encoding/json names embedded structs by their Go type
+		// (spec.sidecars.Container.ports); users know only JSON names.
+		var parts []string
+		for _, seg := range strings.Split(te.Field, ".") {
+			if seg != "" && (seg[0] < 'A' || seg[0] > 'Z') {
+				parts = append(parts, seg)
+			}
+		}
+		path := strings.Join(parts, ".")
 		if path == "" {
 			path = "(root)"
 		}

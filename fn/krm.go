@@ -57,7 +57,7 @@ func processResourceList(items []*yaml.RNode, fnConfig *yaml.RNode, baseDir stri
 		return errorResults(errors.New("functionConfig is missing: give a PodGraft (apiVersion: " + APIVersion + ", kind: " + Kind + ")"))
 	}
 	if k := fnConfig.GetKind(); k != Kind {
-		return errorResults(fmt.Errorf("functionConfig: kind is %q, expected %s (apiVersion %s)", k, Kind, APIVersion))
+		return errorResults(fmt.Errorf("functionConfig: kind: expected %s, got %q (apiVersion %s)", Kind, k, APIVersion))
 	}
 	cfg, err := DecodeNode(fnConfig, "functionConfig", baseDir)
 	if err != nil {

@@ -117,7 +117,7 @@ func (f Containers) graft(t Template, errs *ErrorList) {
 		if c.Role == NativeSidecar && lookup(node, "restartPolicy") == nil {
 			setString(node, "restartPolicy", "Always")
 		}
-		seq := ensure(spec, c.list(), yaml.SequenceNode)
+		seq := ensureList(spec, c.list())
 		insertAt(seq, node, c.list(), c.Placement, placed)
 		switch c.Role {
 		case InitContainer:
@@ -273,4 +273,22 @@ func copyImage(dst, src *yaml.Node) {
 func isJob(r *yaml.RNode) bool {
 	k := r.GetKind()
 	return (k == "Job" || k == "CronJob") && apiGroup(r.GetApiVersion()) == "batch"
+}
+
+// ensureList returns the named container list, creating it when missing.
+// A new initContainers list goes right above containers, where readers
+// expect it, since init containers run first.
+func ensureList(spec *yaml.Node, list string) *yaml.Node {
+	if lookup(spec, list) != nil || list != "initContainers" {
+		return ensure(spec, list, yaml.SequenceNode)
+	}
+	seq := newNode(yaml.SequenceNode)
+	for i := 0; i+1 < len(spec.Content); i += 2 {
+		if spec.Content[i].Value == "containers" {
+			key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: list}
+			spec.Content = append(spec.Content[:i], append([]*yaml.Node{key, seq}, spec.Content[i:]...)...)
+			return seq
+		}
+	}
+	return ensure(spec, list, yaml.SequenceNode)
 }
