@@ -87,7 +87,7 @@ func TestContainersDetails(t *testing.T) {
 
 	got, err := pod.Pipe(yaml.Lookup("spec", "initContainers", "[name=migrate]"))
 	require.NoError(t, err)
-	require.Equal(t, "name: migrate\nimage: shop/web:1\nimagePullPolicy: Always\ncommand: [m]\n", got.MustString(),
+	require.Equal(t, "name: migrate\nimage: shop/web:1\nimagePullPolicy: Always\ncommand:\n- m\n", got.MustString(),
 		"imageFrom * copies image and pull policy of the first app container, right after name")
 	proxy, err := pod.Pipe(yaml.Lookup("spec", "initContainers", "[name=proxy]", "restartPolicy"))
 	require.NoError(t, err)
