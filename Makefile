@@ -26,4 +26,27 @@ unit: ## Run the unit and golden tests (no external tools).
 	$(GO) test ./...
 
 .PHONY: test
-test: build vet unit ## Run every test: vet, lint, unit, golden, fuzz smoke, end to end.
+test: tools lint build vet unit e2e ## Run every test: vet, lint, unit, golden, fuzz smoke, end to end.
+
+.PHONY: tools
+tools: ## Build the pinned helm3, helm4, kustomize, etcd, kube-apiserver, golangci-lint into bin/tools (cold ~8 min on 2 cores).
+	TOOLS_BIN=$(TOOLS_BIN) GO=$(GO) ./tools/build.sh
+
+.PHONY: lint
+lint: ## Run golangci-lint (pinned in tools/golangci-lint, config in .golangci.yml).
+	@TOOLS_BIN=$(TOOLS_BIN) GO=$(GO) ./tools/build.sh golangci-lint
+	$(TOOLS_BIN)/golangci-lint run ./...
+
+.PHONY: e2e
+e2e: export PODGRAFT_TOOLS_BIN := $(TOOLS_BIN)
+e2e: export PODGRAFT_BIN := $(BIN)/podgraft
+e2e: build tools ## Run the end-to-end tests (tag e2e) against real helm, kustomize, etcd and kube-apiserver.
+	$(GO) test -tags e2e -count=1 ./e2e/...
+
+.PHONY: cluster
+cluster: export PODGRAFT_TOOLS_BIN := $(TOOLS_BIN)
+cluster: export PODGRAFT_BIN := $(BIN)/podgraft
+cluster: ## Run etcd + kube-apiserver for manual testing with bin/tools/helm3; prints the kubeconfig, Ctrl-C stops.
+	@TOOLS_BIN=$(TOOLS_BIN) GO=$(GO) ./tools/build.sh etcd kube-apiserver helm3 helm4
+	@$(GO) build -o $(BIN)/testcluster ./internal/testcluster/cmd/cluster
+	@$(BIN)/testcluster -dir $(BIN)/cluster
