@@ -50,3 +50,8 @@ cluster: ## Run etcd + kube-apiserver for manual testing with bin/tools/helm3; p
 	@TOOLS_BIN=$(TOOLS_BIN) GO=$(GO) ./tools/build.sh etcd kube-apiserver helm3 helm4
 	@$(GO) build -o $(BIN)/testcluster ./internal/testcluster/cmd/cluster
 	@$(BIN)/testcluster -dir $(BIN)/cluster
+
+.PHONY: bench
+bench: build ## Benchmark podgraft against yaml.v3, kyaml and kustomize; Markdown to stdout and bench/results/latest.md (BENCH_FLAGS=-h lists knobs).
+	@TOOLS_BIN=$(TOOLS_BIN) GO=$(GO) ./tools/build.sh kustomize
+	$(GO) run ./bench/driver -go $(GO) $(BENCH_FLAGS)
