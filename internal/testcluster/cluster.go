@@ -291,6 +291,9 @@ func startOnce(dir, bin string, attempt int, logf func(string, ...any)) (c *Clus
 		// each namespace needs, so its admission plugin would reject every Pod.
 		"--disable-admission-plugins=ServiceAccount",
 		"--service-cluster-ip-range="+serviceCIDR,
+		// The "kubernetes" Endpoints may not point at loopback, so the default
+		// lease reconciler would log a validation error every few seconds.
+		"--endpoint-reconciler-type=none",
 		"--profiling=false",
 	)
 	if err != nil {
