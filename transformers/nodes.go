@@ -147,12 +147,3 @@ func plain(n *yaml.Node) *yaml.Node {
 	}
 	return c
 }
-
-// withoutKeys returns a plain copy of mapping m without the given keys.
-func withoutKeys(m *yaml.Node, keys ...string) *yaml.Node {
-	c := plain(m)
-	for _, k := range keys {
-		remove(c, k)
-	}
-	return c
-}

@@ -35,4 +35,3 @@ func TestDocsRunAsWritten(t *testing.T) {
 		})
 	}
 }
-
