@@ -18,6 +18,8 @@ type Processor struct {
 	// Touched collects the resources the grafts changed.
 	Touched *transformers.Touched
 	grafts  []graftChain
+	// readiness runs once after every graft, over every resource.
+	readiness transformers.RequireReadiness
 }
 
 type graftChain struct {
@@ -29,6 +31,7 @@ type graftChain struct {
 // instead of applied, as is any graft whose spec says remove: true.
 func NewProcessor(configs []*Config, remove bool) (*Processor, error) {
 	p := &Processor{Results: &transformers.Results{}, Touched: &transformers.Touched{}}
+	p.readiness.Results = p.Results
 	seen := map[string]string{}
 	for _, c := range configs {
 		if first, dup := seen[c.Metadata.Name]; dup {
@@ -61,6 +64,11 @@ func (p *Processor) Transform(nodes []*yaml.RNode) error {
 			}
 		}
 	}
+	if len(p.readiness.Rules) > 0 {
+		if _, err := p.readiness.Filter(nodes); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -86,9 +94,17 @@ func (p *Processor) compile(c *Config, remove bool) (graftChain, error) {
 	if err != nil {
 		return graftChain{}, err
 	}
+	probes, err := probeSets(c)
+	if err != nil {
+		return graftChain{}, err
+	}
+	if sev, on := readinessSeverity(c.Spec.RequireReadinessProbe); on {
+		p.readiness.Rules = append(p.readiness.Rules, transformers.ReadinessRule{Graft: name, Select: sel, Severity: sev})
+	}
 	return graftChain{name: name, filters: []kio.Filter{
 		reconcile,
 		transformers.Containers{Graft: name, Items: containers, Locator: locator, Results: p.Results},
+		transformers.Probes{Graft: name, Items: probes, Locator: locator, Results: p.Results},
 		transformers.Stamp{Graft: name, Hash: c.Hash, Locator: locator, Results: p.Results},
 	}}, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -64,6 +65,7 @@ func Validate(pg *PodGraft) field.ErrorList {
 	errs = append(errs, validateContainers(spec, pg.Spec)...)
 	errs = append(errs, oneOf(spec.Child("requireReadinessProbe"), pg.Spec.RequireReadinessProbe, ReadinessOff, ReadinessWarning, ReadinessError)...)
 	errs = append(errs, oneOf(spec.Child("securityProfile"), pg.Spec.SecurityProfile, ProfileNone, ProfileRestricted)...)
+	errs = append(errs, validateProbes(spec.Child("probes"), pg.Spec.Probes)...)
 	return errs
 }
 
@@ -216,4 +218,108 @@ func validatePlacement(p *field.Path, placement string) field.ErrorList {
 		return nil
 	}
 	return field.ErrorList{field.Invalid(p, placement, "must be first, last, before:<container> or after:<container>")}
+}
+
+// validateProbes checks spec.probes: each entry sets at least one probe,
+// each probe has exactly one handler, and container patterns are valid.
+func validateProbes(p *field.Path, sets []ProbeSet) field.ErrorList {
+	var errs field.ErrorList
+	for i, ps := range sets {
+		ip := p.Index(i)
+		for j, c := range ps.Containers {
+			cp := ip.Child("containers").Index(j)
+			switch {
+			case c == "":
+				errs = append(errs, field.Required(cp, "a container name or glob"))
+			case strings.ContainsAny(c, "*?[\\"):
+				if _, err := path.Match(c, ""); err != nil {
+					errs = append(errs, field.Invalid(cp, c, "is not a valid glob"))
+				}
+			default:
+				for _, msg := range validation.IsDNS1123Label(c) {
+					errs = append(errs, field.Invalid(cp, c, msg))
+				}
+			}
+		}
+		if ps.Readiness == nil && ps.Liveness == nil && ps.Startup == nil {
+			errs = append(errs, field.Required(ip, "at least one of readiness, liveness or startup"))
+		}
+		errs = append(errs, validateProbe(ip.Child("readiness"), ps.Readiness, false)...)
+		errs = append(errs, validateProbe(ip.Child("liveness"), ps.Liveness, true)...)
+		errs = append(errs, validateProbe(ip.Child("startup"), ps.Startup, true)...)
+	}
+	return errs
+}
+
+// validateProbe checks what Kubernetes would reject in a probe: the
+// handler count, the ports, and the thresholds.
+func validateProbe(p *field.Path, probe *corev1.Probe, mustSucceedOnce bool) field.ErrorList {
+	if probe == nil {
+		return nil
+	}
+	var errs field.ErrorList
+	var handlers []string
+	if probe.Exec != nil {
+		handlers = append(handlers, "exec")
+		if len(probe.Exec.Command) == 0 {
+			errs = append(errs, field.Required(p.Child("exec", "command"), "the command to run"))
+		}
+	}
+	if probe.HTTPGet != nil {
+		handlers = append(handlers, "httpGet")
+		errs = append(errs, validateProbePort(p.Child("httpGet", "port"), probe.HTTPGet.Port)...)
+	}
+	if probe.TCPSocket != nil {
+		handlers = append(handlers, "tcpSocket")
+		errs = append(errs, validateProbePort(p.Child("tcpSocket", "port"), probe.TCPSocket.Port)...)
+	}
+	if probe.GRPC != nil {
+		handlers = append(handlers, "grpc")
+		for _, msg := range validation.IsValidPortNum(int(probe.GRPC.Port)) {
+			errs = append(errs, field.Invalid(p.Child("grpc", "port"), probe.GRPC.Port, msg))
+		}
+	}
+	switch len(handlers) {
+	case 0:
+		errs = append(errs, field.Required(p, "one handler: exec, httpGet, tcpSocket or grpc"))
+	case 1:
+	default:
+		errs = append(errs, field.Forbidden(p, fmt.Sprintf("probe with %d handlers (%s): a probe takes exactly one of exec, httpGet, tcpSocket, grpc",
+			len(handlers), strings.Join(handlers, ", "))))
+	}
+	for _, n := range []struct {
+		name  string
+		value int32
+	}{
+		{"initialDelaySeconds", probe.InitialDelaySeconds}, {"timeoutSeconds", probe.TimeoutSeconds},
+		{"periodSeconds", probe.PeriodSeconds}, {"successThreshold", probe.SuccessThreshold},
+		{"failureThreshold", probe.FailureThreshold},
+	} {
+		if n.value < 0 {
+			errs = append(errs, field.Invalid(p.Child(n.name), n.value, "must be greater than or equal to 0"))
+		}
+	}
+	if mustSucceedOnce && probe.SuccessThreshold > 1 {
+		errs = append(errs, field.Invalid(p.Child("successThreshold"), probe.SuccessThreshold, "must be 1 for liveness and startup probes"))
+	}
+	if probe.TerminationGracePeriodSeconds != nil && *probe.TerminationGracePeriodSeconds <= 0 {
+		errs = append(errs, field.Invalid(p.Child("terminationGracePeriodSeconds"), *probe.TerminationGracePeriodSeconds, "must be greater than 0"))
+	}
+	return errs
+}
+
+// validateProbePort accepts a port number or a port name; whether the
+// container declares the name is checked per workload.
+func validateProbePort(p *field.Path, port intstr.IntOrString) field.ErrorList {
+	var errs field.ErrorList
+	if port.Type == intstr.String {
+		for _, msg := range validation.IsValidPortName(port.StrVal) {
+			errs = append(errs, field.Invalid(p, port.StrVal, msg))
+		}
+		return errs
+	}
+	for _, msg := range validation.IsValidPortNum(int(port.IntVal)) {
+		errs = append(errs, field.Invalid(p, port.IntVal, msg))
+	}
+	return errs
 }

@@ -255,7 +255,7 @@ func unprobe(c *yaml.Node, name string, e *Entry) {
 		if old, ok := e.Replaced[p]; ok {
 			var n yaml.Node
 			if err := yaml.Unmarshal(old, &n); err == nil && len(n.Content) == 1 {
-				setNode(c, key, plain(n.Content[0]))
+				setNode(c, key, fromJSON(n.Content[0]))
 				continue
 			}
 		}
