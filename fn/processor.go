@@ -104,6 +104,7 @@ func (p *Processor) compile(c *Config, remove bool) (graftChain, error) {
 	return graftChain{name: name, filters: []kio.Filter{
 		reconcile,
 		transformers.Containers{Graft: name, Items: containers, Locator: locator, Results: p.Results},
+		transformers.Security{Graft: name, Profile: c.Spec.SecurityProfile, Locator: locator, Results: p.Results},
 		transformers.Probes{Graft: name, Items: probes, Locator: locator, Results: p.Results},
 		transformers.Stamp{Graft: name, Hash: c.Hash, Locator: locator, Results: p.Results},
 	}}, nil

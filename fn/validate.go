@@ -3,6 +3,7 @@ package fn
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -66,6 +67,7 @@ func Validate(pg *PodGraft) field.ErrorList {
 	errs = append(errs, oneOf(spec.Child("requireReadinessProbe"), pg.Spec.RequireReadinessProbe, ReadinessOff, ReadinessWarning, ReadinessError)...)
 	errs = append(errs, oneOf(spec.Child("securityProfile"), pg.Spec.SecurityProfile, ProfileNone, ProfileRestricted)...)
 	errs = append(errs, validateProbes(spec.Child("probes"), pg.Spec.Probes)...)
+	errs = append(errs, validateRestricted(spec, pg.Spec)...)
 	return errs
 }
 
@@ -320,6 +322,64 @@ func validateProbePort(p *field.Path, port intstr.IntOrString) field.ErrorList {
 	}
 	for _, msg := range validation.IsValidPortNum(int(port.IntVal)) {
 		errs = append(errs, field.Invalid(p, port.IntVal, msg))
+	}
+	return errs
+}
+
+// validateRestricted rejects, under securityProfile: restricted, what the
+// profile cannot allow: hostPath volumes, and grafted containers whose own
+// securityContext contradicts the Pod Security Standard "restricted".
+func validateRestricted(spec *field.Path, s Spec) field.ErrorList {
+	if s.SecurityProfile != ProfileRestricted {
+		return nil
+	}
+	var errs field.ErrorList
+	for i, v := range s.Volumes {
+		if v.HostPath != nil {
+			errs = append(errs, field.Forbidden(spec.Child("volumes").Index(i).Child("hostPath"),
+				"securityProfile: restricted forbids hostPath volumes (Pod Security Standard \"restricted\")"))
+		}
+	}
+	for i, sc := range s.Sidecars {
+		errs = append(errs, validateRestrictedContext(spec.Child("sidecars").Index(i).Child("securityContext"), sc.SecurityContext)...)
+	}
+	for i, ic := range s.InitContainers {
+		errs = append(errs, validateRestrictedContext(spec.Child("initContainers").Index(i).Child("securityContext"), ic.SecurityContext)...)
+	}
+	return errs
+}
+
+func validateRestrictedContext(p *field.Path, sc *corev1.SecurityContext) field.ErrorList {
+	if sc == nil {
+		return nil
+	}
+	const why = "securityProfile: restricted (Pod Security Standard \"restricted\") requires "
+	var errs field.ErrorList
+	if sc.Privileged != nil && *sc.Privileged {
+		errs = append(errs, field.Forbidden(p.Child("privileged"), why+"unprivileged containers"))
+	}
+	if sc.AllowPrivilegeEscalation != nil && *sc.AllowPrivilegeEscalation {
+		errs = append(errs, field.Forbidden(p.Child("allowPrivilegeEscalation"), why+"allowPrivilegeEscalation: false"))
+	}
+	if sc.RunAsNonRoot != nil && !*sc.RunAsNonRoot {
+		errs = append(errs, field.Forbidden(p.Child("runAsNonRoot"), why+"runAsNonRoot: true"))
+	}
+	if sc.RunAsUser != nil && *sc.RunAsUser == 0 {
+		errs = append(errs, field.Forbidden(p.Child("runAsUser"), why+"a non-root user"))
+	}
+	if sc.Capabilities != nil {
+		cp := p.Child("capabilities")
+		if sc.Capabilities.Drop != nil && !slices.Contains(sc.Capabilities.Drop, "ALL") {
+			errs = append(errs, field.Invalid(cp.Child("drop"), sc.Capabilities.Drop, why+"dropping ALL capabilities"))
+		}
+		for j, c := range sc.Capabilities.Add {
+			if c != "NET_BIND_SERVICE" {
+				errs = append(errs, field.Forbidden(cp.Child("add").Index(j), why+"adding back no capability but NET_BIND_SERVICE"))
+			}
+		}
+	}
+	if sc.SeccompProfile != nil && sc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault && sc.SeccompProfile.Type != corev1.SeccompProfileTypeLocalhost {
+		errs = append(errs, field.Forbidden(p.Child("seccompProfile", "type"), why+"seccompProfile type RuntimeDefault or Localhost"))
 	}
 	return errs
 }
