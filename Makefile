@@ -17,6 +17,20 @@ help: ## List every target with a one-line description.
 build: ## Build bin/podgraft with the version stamped in.
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/podgraft ./cmd/podgraft
 
+.PHONY: schema
+schema: ## Regenerate schema/podgraft.schema.json from the Go types in fn/ (a unit test fails when it is stale).
+	$(GO) test ./internal/schemagen -run TestCheckedInSchemaIsCurrent -count=1 -update
+
+.PHONY: helm-plugin
+helm-plugin: ## Build podgraft into plugin/helm4/bin; then `helm plugin install ./plugin/helm4` (Helm 4 post-renderer plugin).
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o plugin/helm4/bin/podgraft ./cmd/podgraft
+
+IMAGE ?= ghcr.io/podgraft/podgraft
+
+.PHONY: image
+image: ## Build the container image IMAGE:VERSION (default ghcr.io/podgraft/podgraft) with docker, for KRM container functions; not built in CI.
+	docker build --build-arg VERSION=$(VERSION) -t $(IMAGE):$(VERSION) .
+
 .PHONY: vet
 vet: ## Run go vet.
 	$(GO) vet ./...

@@ -30,6 +30,8 @@ pod templates of Kubernetes workloads, as declared in PodGraft configs.
 Usage:
   podgraft -c graft.yaml [-c more.yaml] [FILE ... | -]   plain YAML stream in, grafted stream out
   podgraft                                              KRM function: ResourceList on stdin
+  podgraft --diff -c graft.yaml FILE ...                show what would change, as a unified diff
+  podgraft schema                                       print the JSON Schema of the PodGraft config
   podgraft version                                      print the version
 
 Modes:
@@ -39,13 +41,25 @@ Modes:
   KRM function: without -c, podgraft reads a ResourceList whose functionConfig
   is a PodGraft (kustomize --enable-alpha-plugins --enable-exec, kpt fn eval
   --exec / kpt fn render --allow-exec) and writes it back with results.
+  Diff: with --diff, podgraft prints a unified diff per resource of what it
+  would change (new resources against /dev/null) instead of the stream. It
+  exits 0 when nothing would change, 1 when something would, and 2 on any
+  error, like diff and kubectl diff. Colour with --color (auto: on a terminal).
+  Schema: podgraft schema prints the JSON Schema (draft 2020-12) of PodGraft.
+  Editors with the YAML language server (VS Code's YAML extension) use it when
+  a config starts with the line
+    # yaml-language-server: $schema=https://raw.githubusercontent.com/podgraft/podgraft/main/schema/podgraft.schema.json
 
 Examples:
   podgraft -c examples/web-with-proxy/graft.yaml examples/web-with-proxy/input.yaml
   helm template shop ./chart | podgraft -c graft.yaml
   helm install shop ./chart --post-renderer podgraft --post-renderer-args -c --post-renderer-args graft.yaml
   podgraft --remove -c graft.yaml grafted.yaml
+  podgraft --diff -c graft.yaml deploy/*.yaml
+  helm template shop ./chart | podgraft --diff --color=always -c graft.yaml | less -R
+  podgraft schema > podgraft.schema.json
   kpt fn eval --exec podgraft --fn-config graft.yaml
+  kustomize build --enable-alpha-plugins --enable-exec .   (graft.yaml listed under transformers:)
 
 Flags:
 `
@@ -55,6 +69,9 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "version" {
 		fmt.Fprintln(stdout, "podgraft", version)
 		return exitOK
+	}
+	if len(args) > 0 && args[0] == "schema" {
+		return printSchema(args[1:], stdout, stderr)
 	}
 	var opts options
 	flags := opts.flagSet(stderr)
@@ -73,6 +90,10 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		configs = filepath.SplitList(os.Getenv("PODGRAFT_CONFIG"))
 	}
 	if len(configs) == 0 {
+		if opts.diff {
+			fmt.Fprintln(stderr, "podgraft: usage: --diff needs a config (-c graft.yaml)")
+			return exitUsage
+		}
 		if flags.NArg() > 0 {
 			fmt.Fprintln(stderr, "podgraft: usage: files are read only with -c; without it podgraft is a KRM function and reads a ResourceList on stdin")
 			return exitUsage
@@ -87,6 +108,8 @@ type options struct {
 	remove  bool
 	verbose bool
 	version bool
+	diff    bool
+	color   colorMode
 }
 
 func (o *options) flagSet(stderr io.Writer) *flag.FlagSet {
@@ -97,10 +120,13 @@ func (o *options) flagSet(stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.remove, "remove", false, "take out everything the named PodGrafts added")
 	fs.BoolVar(&o.verbose, "v", false, "also print info results (what was grafted) to stderr")
 	fs.BoolVar(&o.version, "version", false, "print the version")
+	fs.BoolVar(&o.diff, "diff", false, "print a unified diff of what would change instead of the grafted stream")
+	o.color = "auto"
+	fs.Var(&o.color, "color", "colour the diff: auto (when stdout is a terminal), always or never")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
-		fmt.Fprint(stderr, "\nEnvironment:\n  PODGRAFT_CONFIG  config files, separated by ':', used when no -c is given\n\nExit codes: 0 success, 1 any error, 2 usage error.\n")
+		fmt.Fprint(stderr, "\nEnvironment:\n  PODGRAFT_CONFIG  config files, separated by ':', used when no -c is given\n\nExit codes: 0 success, 1 any error, 2 usage error.\nWith --diff: 0 no changes, 1 changes, 2 any error.\n")
 	}
 	return fs
 }
@@ -126,31 +152,32 @@ func runKRM(opts options, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func runStandalone(opts options, configPaths, files []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fail := exitError
+	if opts.diff {
+		fail = exitDiffError // 1 means "changes" there
+	}
 	configs, err := fn.LoadConfigFiles(configPaths)
 	if err != nil {
 		fmt.Fprintln(stderr, "podgraft: error:", err)
-		return exitError
+		return fail
 	}
 	p, err := fn.NewProcessor(configs, opts.remove)
 	if err != nil {
 		fmt.Fprintln(stderr, "podgraft: error:", err)
-		return exitError
+		return fail
 	}
 	inputs, closeAll, err := openInputs(files, stdin)
 	defer closeAll()
 	if err != nil {
 		fmt.Fprintln(stderr, "podgraft: error:", err)
-		return exitError
+		return fail
+	}
+	if opts.diff {
+		return runDiff(opts, p, inputs, stdout, stderr)
 	}
 	out, err := fn.RunStream(p, inputs)
 	if err != nil {
-		var rs framework.Results
-		if errors.As(err, &rs) {
-			report(append(p.Results.Items, rs...), opts.verbose, stderr)
-		} else {
-			report(p.Results.Items, opts.verbose, stderr)
-			fmt.Fprintln(stderr, "podgraft: error:", err)
-		}
+		reportFailure(p, err, opts.verbose, stderr)
 		return exitError
 	}
 	report(p.Results.Items, opts.verbose, stderr)
@@ -187,6 +214,18 @@ func openInputs(files []string, stdin io.Reader) ([]fn.Input, func(), error) {
 		inputs = append(inputs, fn.Input{Name: name, Reader: f})
 	}
 	return inputs, closeAll, nil
+}
+
+// reportFailure prints the results of a run that failed, and the error
+// itself unless it is made of results.
+func reportFailure(p *fn.Processor, err error, verbose bool, stderr io.Writer) {
+	var rs framework.Results
+	if errors.As(err, &rs) {
+		report(append(p.Results.Items, rs...), verbose, stderr)
+		return
+	}
+	report(p.Results.Items, verbose, stderr)
+	fmt.Fprintln(stderr, "podgraft: error:", err)
 }
 
 // report prints warnings and errors, and info with -v.
