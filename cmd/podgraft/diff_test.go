@@ -214,3 +214,35 @@ func TestUseColor(t *testing.T) {
 	t.Setenv("NO_COLOR", "1")
 	require.False(t, useColor("auto", dev))
 }
+
+// TestDiffOverGoldens runs --diff on every golden case: errors exit 2 with
+// nothing on stdout; a case whose expected output differs from its input
+// exits 1, with one "+++ b/..." header per changed resource; and a diff of
+// the expected output against itself is empty (exit 0).
+func TestDiffOverGoldens(t *testing.T) {
+	for _, c := range goldenCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			args := append(append([]string{"--diff", "-c", c.file("config.yaml")}, c.args...), c.file("input.yaml"))
+			stdout, stderr, code := runCLI(t, nil, args...)
+			if c.exists("errors.txt") {
+				require.Equal(t, exitDiffError, code, "stderr: %s", stderr)
+				require.Empty(t, stdout)
+				return
+			}
+			input, err := os.ReadFile(c.file("input.yaml"))
+			require.NoError(t, err)
+			expected, err := os.ReadFile(c.file("expected.yaml"))
+			require.NoError(t, err)
+			if string(input) == string(expected) {
+				require.Equal(t, exitDiffSame, code, "stdout: %s\nstderr: %s", stdout, stderr)
+				require.Empty(t, stdout)
+			} else {
+				require.Equal(t, exitDiffChanged, code, "stderr: %s", stderr)
+				require.Contains(t, stdout, "+++ ")
+			}
+			again, stderr, code := runCLI(t, expected, append(append([]string{"--diff", "-c", c.file("config.yaml")}, c.args...), "-")...)
+			require.Equal(t, exitDiffSame, code, "stderr: %s", stderr)
+			require.Empty(t, again)
+		})
+	}
+}
