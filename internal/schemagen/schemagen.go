@@ -195,8 +195,8 @@ func refine(root *jsonschema.Schema) error {
 		{"PodGraft", "kind", func(s *jsonschema.Schema) { s.Const = fn.Kind }},
 		{"Metadata", "name", func(s *jsonschema.Schema) {
 			s.Pattern = dns1123Label
-			max := uint64(63)
-			s.MaxLength = &max
+			maxLength := uint64(63)
+			s.MaxLength = &maxLength
 		}},
 		{"Spec", "requireReadinessProbe", enum(fn.ReadinessOff, fn.ReadinessWarning, fn.ReadinessError)},
 		{"Spec", "securityProfile", enum(fn.ProfileNone, fn.ProfileRestricted)},

@@ -166,7 +166,7 @@ func TestSchemaRejectsBadConfigs(t *testing.T) {
 		"missing-name", "type-mismatch", "unknown-field", "unknown-top-field", "wrong-api-version",
 	} {
 		t.Run(name, func(t *testing.T) {
-			docs := documents(t, filepath.Join("../../testdata/errors", name, "config.yaml"))
+			docs := documents(t, filepath.Join("..", "..", "testdata", "errors", name, "config.yaml"))
 			require.NotEmpty(t, docs)
 			var errs []error
 			for _, d := range docs {
