@@ -38,8 +38,10 @@ spec:
 
 // TestClusterSmoke proves the harness: the API server validates for real,
 // accepting a good Deployment and rejecting a broken one with its own message.
+// It runs on the package's shared cluster (main_test.go).
 func TestClusterSmoke(t *testing.T) {
-	c := testcluster.Start(t)
+	t.Parallel()
+	c := cluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
@@ -88,9 +90,9 @@ datta: {a: b}
 
 	// Apply for real, then read it back through List.
 	require.NoError(t, c.ApplyAll(ctx, "---\n"+smokeDeployment+"---\n# empty\n", false))
-	items, err := c.List(ctx, "apps/v1", "Deployment", "", "")
+	items, err := c.List(ctx, "apps/v1", "Deployment", "smoke", "")
 	require.NoError(t, err)
-	require.Len(t, items, 1)
+	require.Len(t, items, 1, "the package's tests share the cluster, so only this namespace is ours")
 	require.Equal(t, "web", items[0]["metadata"].(map[string]any)["name"])
 	none, err := c.List(ctx, "apps/v1", "Deployment", "smoke", "app=web")
 	require.NoError(t, err)
