@@ -2,9 +2,11 @@ package fn
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -12,12 +14,16 @@ import (
 )
 
 // Processor applies a set of PodGrafts. It turns each config into one
-// chain of transformers and runs the chains in config order.
+// chain of transformers and runs the chains in the order of the PodGraft
+// names, whatever the order of the configs: -c a -c b and -c b -c a give
+// the same output.
 type Processor struct {
 	Results *transformers.Results
 	// Touched collects the resources the grafts changed.
 	Touched *transformers.Touched
 	grafts  []graftChain
+	// check makes every chain a drift report (see NewCheck).
+	check bool
 	// readiness runs once after every graft, over every resource.
 	readiness transformers.RequireReadiness
 }
@@ -30,9 +36,23 @@ type graftChain struct {
 // NewProcessor compiles the configs. With remove, every graft is taken out
 // instead of applied, as is any graft whose spec says remove: true.
 func NewProcessor(configs []*Config, remove bool) (*Processor, error) {
-	p := &Processor{Results: &transformers.Results{}, Touched: &transformers.Touched{}}
+	return newProcessor(configs, remove, false)
+}
+
+// NewCheck compiles the configs into a drift report: running it changes
+// nothing and adds an error result for every workload whose graft is
+// missing or out of date (with remove: still present), and an info result
+// for every workload whose graft is current.
+func NewCheck(configs []*Config, remove bool) (*Processor, error) {
+	return newProcessor(configs, remove, true)
+}
+
+func newProcessor(configs []*Config, remove, check bool) (*Processor, error) {
+	p := &Processor{Results: &transformers.Results{}, Touched: &transformers.Touched{}, check: check}
 	p.readiness.Results = p.Results
 	seen := map[string]string{}
+	configs = slices.Clone(configs)
+	slices.SortStableFunc(configs, func(a, b *Config) int { return strings.Compare(a.Metadata.Name, b.Metadata.Name) })
 	for _, c := range configs {
 		if first, dup := seen[c.Metadata.Name]; dup {
 			return nil, fmt.Errorf("%s: metadata.name: Duplicate value: %q is also the name of the PodGraft in %s; each PodGraft needs its own name, since the graft record is keyed by it",
@@ -48,21 +68,27 @@ func NewProcessor(configs []*Config, remove bool) (*Processor, error) {
 	return p, nil
 }
 
-// Transform grafts every config onto nodes, in place. It returns an error
-// (a framework.Results of error results where the problem is about a
-// resource) when any graft cannot be applied.
+// Transform grafts every config onto nodes, in place. It returns an error,
+// a framework.Results, when any graft cannot be applied. A graft that
+// fails stops there, and the grafts after it still run, so that one run
+// reports every problem of every graft; the output is then discarded.
 func (p *Processor) Transform(nodes []*yaml.RNode) error {
+	var failed framework.Results
 	for _, g := range p.grafts {
 		targets := nodes
 		for _, f := range g.filters {
 			var err error
 			if targets, err = f.Filter(targets); err != nil {
-				return err
+				failed = append(failed, resultsError(err)...)
+				break
 			}
 			if len(targets) == 0 {
 				break
 			}
 		}
+	}
+	if len(failed) > 0 {
+		return failed
 	}
 	if len(p.readiness.Rules) > 0 {
 		if _, err := p.readiness.Filter(nodes); err != nil {
@@ -86,8 +112,8 @@ func (p *Processor) compile(c *Config, remove bool) (graftChain, error) {
 		HelmHooks: c.Spec.Targets.HelmHooks != nil && *c.Spec.Targets.HelmHooks,
 		Results:   p.Results,
 	}
-	reconcile := transformers.Reconcile{Graft: name, Hash: c.Hash, Select: sel, Remove: remove, Results: p.Results, Touched: p.Touched}
-	if remove {
+	reconcile := transformers.Reconcile{Graft: name, Hash: c.Hash, Select: sel, Remove: remove, Check: p.check, Results: p.Results, Touched: p.Touched}
+	if remove || p.check {
 		return graftChain{name: name, filters: []kio.Filter{reconcile}}, nil
 	}
 	containers, err := graftContainers(c)
@@ -103,6 +129,7 @@ func (p *Processor) compile(c *Config, remove bool) (graftChain, error) {
 	}
 	return graftChain{name: name, filters: []kio.Filter{
 		reconcile,
+		transformers.Conflicts{Graft: name, Items: containers, Locator: locator},
 		transformers.Containers{Graft: name, Items: containers, Locator: locator, Results: p.Results},
 		transformers.Security{Graft: name, Profile: c.Spec.SecurityProfile, Locator: locator, Results: p.Results},
 		transformers.Probes{Graft: name, Items: probes, Locator: locator, Results: p.Results},

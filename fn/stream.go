@@ -55,8 +55,12 @@ type document struct {
 // at a time: a document that no graft changes is copied through as its
 // original bytes, so it comes out byte-identical and costs no encoding.
 // The output is returned whole, and only when the whole run succeeded.
+// A document the grafts fail on does not stop the run: the rest is still
+// checked, so that one run reports every problem (a framework.Results
+// error); a document that cannot be read stops it.
 func RunStream(p *Processor, inputs []Input) ([]byte, error) {
 	var docs []document
+	var failed framework.Results
 	for _, in := range inputs {
 		reader := utilyaml.NewYAMLReader(bufio.NewReaderSize(in.Reader, 64*1024))
 		for index := 1; ; index++ {
@@ -78,6 +82,8 @@ func RunStream(p *Processor, inputs []Input) ([]byte, error) {
 				var rs framework.Results
 				if errors.As(err, &rs) {
 					locate(rs, in.Name, index)
+					failed = append(failed, rs...)
+					continue
 				}
 				return nil, err
 			}
@@ -85,6 +91,9 @@ func RunStream(p *Processor, inputs []Input) ([]byte, error) {
 				docs = append(docs, *d)
 			}
 		}
+	}
+	if len(failed) > 0 {
+		return nil, failed
 	}
 	if p.Results.HasErrors() {
 		return nil, p.Results.Items

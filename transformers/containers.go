@@ -1,6 +1,7 @@
 package transformers
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 
@@ -41,8 +42,22 @@ func (c GraftContainer) list() string {
 	return "initContainers"
 }
 
-// Containers is the filter that grafts sidecars and init containers, in
-// the order they are given, each at its placement.
+// Containers is the filter that grafts sidecars and init containers, each
+// at its placement. It writes without checking: Conflicts runs before it
+// and stops the graft on any clash.
+//
+// Placement is canonical across PodGrafts, so that grafts applied in any
+// order, in one run or in several, give the same pod. Each time it grafts a
+// template it lays out the grafted containers of every list again, from
+// the workload's own containers (in their order) and the record, which says
+// which graft added which container and at which placement. Grafts are laid
+// out in name order; within a graft, in declared order:
+//
+//   - first: at the front, after the first-placed containers laid out
+//     before (so grafts sorting earlier come first);
+//   - last: at the end (so grafts sorting earlier come first);
+//   - before:<c>: right before c;
+//   - after:<c>: right after c and after what is already attached behind c.
 type Containers struct {
 	Graft   string
 	Items   []GraftContainer
@@ -80,30 +95,12 @@ func (f Containers) graft(t Template, errs *ErrorList) {
 		errs.Addf(t.Resource, t.Field("metadata", "annotations"), "%v", err)
 		return
 	}
-	// Check everything first, so that a conflict leaves the template as it was.
-	for _, c := range f.Items {
-		if where := findContainer(spec, c.Name); where != "" {
-			errs.Addf(t.Resource, t.Field("spec", where), "%s cannot graft container %q: the name is already used by %s",
-				f.Graft, c.Name, owner(rec, c.Name))
-		}
-		if c.ImageFrom != "" && appContainer(spec, c.ImageFrom) == nil {
-			errs.Addf(t.Resource, t.Field("spec", "containers"), "%s: init container %q has imageFrom %q, but the pod has no such app container",
-				f.Graft, c.Name, c.ImageFrom)
-		}
-		if anchor := placementAnchor(c.Placement); anchor != "" && !f.anchorExists(spec, c, anchor) {
-			errs.Addf(t.Resource, t.Field("spec", c.list()), "%s: container %q has placement %q, but %s has no container %q",
-				f.Graft, c.Name, c.Placement, t.Field("spec", c.list()), anchor)
-		}
-	}
-	if len(errs.Results) > 0 {
-		return
-	}
 	if f.hasRegularSidecar() && isJob(t.Resource) {
 		f.Results.Add(framework.Warning, t.Resource, t.Field("spec", "containers"),
 			"%s adds a regular (native: false) sidecar to a %s: the pod never completes while it runs; prefer a native sidecar", f.Graft, t.Resource.GetKind())
 	}
 	e := rec.Entry(f.Graft)
-	placed := map[string]int{}
+	added := map[string]map[string]*yaml.Node{"initContainers": {}, "containers": {}}
 	for _, c := range f.Items {
 		node := plain(c.Node)
 		if c.ImageFrom != "" {
@@ -117,8 +114,12 @@ func (f Containers) graft(t Template, errs *ErrorList) {
 		if c.Role == NativeSidecar && lookup(node, "restartPolicy") == nil {
 			setString(node, "restartPolicy", "Always")
 		}
-		seq := ensureList(spec, c.list())
-		insertAt(seq, node, c.list(), c.Placement, placed)
+		if c.Placement != "" && c.Placement != "last" {
+			if e.Placement == nil {
+				e.Placement = map[string]string{}
+			}
+			e.Placement[c.Name] = c.Placement
+		}
 		switch c.Role {
 		case InitContainer:
 			e.InitContainers = append(e.InitContainers, c.Name)
@@ -127,6 +128,11 @@ func (f Containers) graft(t Template, errs *ErrorList) {
 		case RegularSidecar:
 			e.Containers = append(e.Containers, c.Name)
 		}
+		ensureList(spec, c.list())
+		added[c.list()][c.Name] = node
+	}
+	for list, nodes := range added {
+		arrange(lookup(spec, list), list, rec, nodes)
 	}
 	rec.Save(t)
 }
@@ -140,44 +146,108 @@ func (f Containers) hasRegularSidecar() bool {
 	return false
 }
 
-// anchorExists accepts a placement anchor that is already in the list or
-// is grafted earlier by this same PodGraft into the same list.
-func (f Containers) anchorExists(spec *yaml.Node, c GraftContainer, anchor string) bool {
-	if indexByName(lookup(spec, c.list()), anchor) >= 0 {
-		return true
+// arrange lays out the container list seq canonically: the containers no
+// graft added, in their order, then every graft's containers for this list
+// (added holds this graft's new ones, not yet in seq), graft by graft in
+// name order, each at its placement.
+func arrange(seq *yaml.Node, list string, rec Record, added map[string]*yaml.Node) {
+	if seq == nil || seq.Kind != yaml.SequenceNode {
+		return
 	}
-	for _, other := range f.Items {
-		if other.Name == c.Name {
-			return false
+	type item struct {
+		name, placement string
+	}
+	var grafts []string
+	for g := range rec {
+		grafts = append(grafts, g)
+	}
+	sort.Strings(grafts)
+	var order []item
+	ours := map[string]bool{}
+	for _, g := range grafts {
+		e := rec[g]
+		names := e.Containers
+		if list == "initContainers" {
+			names = append(append([]string{}, e.Sidecars...), e.InitContainers...)
 		}
-		if other.Name == anchor && other.list() == c.list() {
-			return true
+		for _, n := range names {
+			order = append(order, item{name: n, placement: e.Placement[n]})
+			ours[n] = true
 		}
 	}
-	return false
+	nodes := map[string]*yaml.Node{}
+	var base []*yaml.Node
+	for _, c := range seq.Content {
+		if n := str(c, "name"); ours[n] {
+			nodes[n] = c
+		} else {
+			base = append(base, c)
+		}
+	}
+	for n, c := range added {
+		nodes[n] = c
+	}
+	seq.Content = base
+	placed := map[string]string{} // container name -> placement, for those laid out here
+	for _, it := range order {
+		node := nodes[it.name]
+		if node == nil {
+			continue // the user took it out of the pod
+		}
+		insertAt(seq, node, it.placement, placed)
+		placed[it.name] = it.placement
+		if placed[it.name] == "" {
+			placed[it.name] = "last"
+		}
+	}
 }
 
-// insertAt puts node into seq at its placement. Items placed first keep
-// their declared order, and so do items placed after the same anchor:
-// placed counts what this graft already inserted per list and placement.
-func insertAt(seq, node *yaml.Node, list, placement string, placed map[string]int) {
-	key := list + "/" + placement
+// insertAt puts node into seq at its placement; placed holds the placement
+// of every container arrange laid out before it.
+func insertAt(seq, node *yaml.Node, placement string, placed map[string]string) {
 	idx := len(seq.Content)
+	anchor := placementAnchor(placement)
 	switch {
 	case placement == "first":
-		idx = placed[key]
+		idx = 0
+		for idx < len(seq.Content) && attached(str(seq.Content[idx], "name"), "first", placed) {
+			idx++
+		}
 	case strings.HasPrefix(placement, "before:"):
-		idx = indexByName(seq, placementAnchor(placement))
+		if i := indexByName(seq, anchor); i >= 0 {
+			idx = i
+		}
 	case strings.HasPrefix(placement, "after:"):
-		idx = indexByName(seq, placementAnchor(placement)) + 1 + placed[key]
-	}
-	if idx < 0 || idx > len(seq.Content) {
-		idx = len(seq.Content)
+		if i := indexByName(seq, anchor); i >= 0 {
+			idx = i + 1
+			for idx < len(seq.Content) && attached(str(seq.Content[idx], "name"), anchor, placed) {
+				idx++
+			}
+		}
 	}
 	seq.Content = append(seq.Content, nil)
 	copy(seq.Content[idx+1:], seq.Content[idx:])
 	seq.Content[idx] = node
-	placed[key]++
+}
+
+// attached reports whether the laid-out container name hangs, through a
+// chain of before:/after: placements, on root: a container name, or
+// "first" for the first-placed ones.
+func attached(name, root string, placed map[string]string) bool {
+	for range len(placed) + 1 { // a chain is never longer than what was placed
+		p, ok := placed[name]
+		if !ok {
+			return false
+		}
+		if p == "first" || p == "last" {
+			return p == root
+		}
+		name = placementAnchor(p)
+		if name == root {
+			return true
+		}
+	}
+	return false
 }
 
 func placementAnchor(placement string) string {
@@ -220,20 +290,6 @@ func findContainer(spec *yaml.Node, name string) string {
 		}
 	}
 	return ""
-}
-
-// owner says who put a container in the pod, for conflict messages.
-func owner(rec Record, name string) string {
-	for graft, e := range rec {
-		for _, lists := range [][]string{e.InitContainers, e.Sidecars, e.Containers} {
-			for _, n := range lists {
-				if n == name {
-					return "a container grafted by " + graft
-				}
-			}
-		}
-	}
-	return "a container podgraft did not graft"
 }
 
 // appContainer finds an app container by name; "*" is the first one.

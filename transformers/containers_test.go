@@ -102,37 +102,3 @@ func TestContainersDetails(t *testing.T) {
 	require.Equal(t, []string{"proxy"}, rec["g"].Sidecars)
 	require.Equal(t, map[string]string{"migrate": "web"}, rec["g"].ImageFrom)
 }
-
-func TestContainersErrors(t *testing.T) {
-	tests := map[string]struct {
-		item    transformers.GraftContainer
-		wantErr string
-	}{
-		"name used by an app container": {
-			item:    container("web", transformers.NativeSidecar, "last"),
-			wantErr: `spec.containers[0]: g cannot graft container "web": the name is already used by a container podgraft did not graft`,
-		},
-		"name used by an init container": {
-			item:    container("warm", transformers.RegularSidecar, "last"),
-			wantErr: `spec.initContainers[1]: g cannot graft container "warm"`,
-		},
-		"imageFrom a missing container": {
-			item:    transformers.GraftContainer{Name: "m", Role: transformers.InitContainer, Placement: "last", ImageFrom: "api", Node: yaml.MustParse("name: m").YNode()},
-			wantErr: `init container "m" has imageFrom "api", but the pod has no such app container`,
-		},
-		"placement anchor missing": {
-			item:    container("a", transformers.NativeSidecar, "before:web"),
-			wantErr: `container "a" has placement "before:web", but spec.initContainers has no container "web"`,
-		},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			pod := yaml.MustParse(podWithInits)
-			before := pod.MustString()
-			_, err := transformers.Containers{Graft: "g", Items: []transformers.GraftContainer{tc.item}}.Filter([]*yaml.RNode{pod})
-			require.ErrorContains(t, err, tc.wantErr)
-			require.ErrorContains(t, err, "v1/Pod/n/p", "the error names the resource")
-			require.Equal(t, before, pod.MustString(), "a conflict must leave the pod as it was")
-		})
-	}
-}

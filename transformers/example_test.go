@@ -51,7 +51,7 @@ spec:
 	//   template:
 	//     metadata:
 	//       annotations:
-	//         podgraft.dev/grafts: '{"shop-edge":{"hash":"0123456789","initContainers":["migrate"],"sidecars":["nginx"],"imageFrom":{"migrate":"web"}}}'
+	//         podgraft.dev/grafts: '{"shop-edge":{"hash":"0123456789","initContainers":["migrate"],"sidecars":["nginx"],"imageFrom":{"migrate":"web"},"placement":{"migrate":"first"}}}'
 	//     spec:
 	//       initContainers:
 	//       - name: migrate

@@ -149,7 +149,7 @@ func (f Probes) probe(t Template, errs *ErrorList) {
 	}
 	e := rec.Entry(f.Graft)
 	for _, p := range plans {
-		setProbe(e, p)
+		setProbe(rec, e, p)
 	}
 	rec.Save(t)
 }
@@ -158,7 +158,7 @@ func (f Probes) probe(t Template, errs *ErrorList) {
 // before (the user's, or an explicit null) is kept in the record so that
 // removal puts it back; one this graft set earlier in the run is simply
 // replaced by a later entry's override.
-func setProbe(e *Entry, p probePlan) {
+func setProbe(rec Record, e *Entry, p probePlan) {
 	key := p.c.name() + ":" + string(p.kind)
 	for _, k := range e.Probes {
 		if k == key {
@@ -171,9 +171,40 @@ func setProbe(e *Entry, p probePlan) {
 			e.Replaced = map[string]json.RawMessage{}
 		}
 		e.Replaced[key] = nodeJSON(existing)
+		setNode(p.c.node, p.kind.Field(), plain(p.body))
+	} else {
+		insertProbe(p.c.node, p.kind, plain(p.body), rec)
 	}
-	setNode(p.c.node, p.kind.Field(), plain(p.body))
 	e.Probes = append(e.Probes, key)
+}
+
+// insertProbe adds a probe the container does not have: at the end, but
+// before any probe of a later kind (in ProbeKinds order) that another
+// graft added, so that two grafts filling different probes leave the same
+// container whichever goes first. The user's own keys do not move.
+func insertProbe(c *yaml.Node, kind ProbeKind, body *yaml.Node, rec Record) {
+	name := str(c, "name")
+	grafted := map[string]bool{}
+	for _, e := range rec {
+		for _, key := range e.Probes {
+			if cname, k, _ := strings.Cut(key, ":"); cname == name {
+				grafted[ProbeKind(k).Field()] = true
+			}
+		}
+	}
+	later := map[string]bool{}
+	for i := len(ProbeKinds) - 1; ProbeKinds[i] != kind; i-- {
+		later[ProbeKinds[i].Field()] = true
+	}
+	at := len(c.Content)
+	for i := 0; i+1 < len(c.Content); i += 2 {
+		if k := c.Content[i].Value; grafted[k] && later[k] {
+			at = i
+			break
+		}
+	}
+	key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: kind.Field()}
+	c.Content = append(c.Content[:at], append([]*yaml.Node{key, body}, c.Content[at:]...)...)
 }
 
 // selectContainers returns the containers item selects in this pod. An init

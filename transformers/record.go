@@ -32,6 +32,9 @@ type Entry struct {
 	Replaced       map[string]json.RawMessage `json:"replaced,omitempty"`
 	ClaimTemplates []string                   `json:"claimTemplates,omitempty"`
 	Generated      []string                   `json:"generated,omitempty"` // "<Kind>/<name>"
+	// Placement holds the placement of each grafted container not placed
+	// last, so that a later graft can lay the pod out canonically.
+	Placement map[string]string `json:"placement,omitempty"`
 }
 
 // Record maps PodGraft names to their entries.
@@ -92,22 +95,38 @@ func (rec Record) Entry(graft string) *Entry {
 	return e
 }
 
-// current reports whether e was written by this very version of the graft
-// against this template: same spec hash, and every image copied with
-// imageFrom still equal to its source (a new app image must re-graft).
-func (e *Entry) current(hash string, spec *yaml.Node) bool {
+// stale says why e was not written by this very version of the graft
+// against this template, or "" when it was: the spec hash differs, or an
+// image copied with imageFrom no longer equals its source (a new app image
+// must re-graft).
+func (e *Entry) stale(hash string, spec *yaml.Node) string {
 	if e.Hash != hash {
-		return false
+		return fmt.Sprintf("recorded hash %s, config hash %s", e.Hash, hash)
 	}
-	for initName, from := range e.ImageFrom {
-		inits := lookup(spec, "initContainers")
-		apps := lookup(spec, "containers")
+	inits := lookup(spec, "initContainers")
+	apps := lookup(spec, "containers")
+	for _, initName := range sortedKeys(e.ImageFrom) {
+		from := e.ImageFrom[initName]
 		i, a := indexByName(inits, initName), indexByName(apps, from)
-		if i < 0 || a < 0 || str(inits.Content[i], "image") != str(apps.Content[a], "image") {
-			return false
+		if i < 0 || a < 0 {
+			return fmt.Sprintf("init container %q or its imageFrom source %q is gone", initName, from)
+		}
+		for _, key := range []string{"image", "imagePullPolicy"} {
+			if got, want := str(inits.Content[i], key), str(apps.Content[a], key); got != want {
+				return fmt.Sprintf("init container %q has %s %q, but app container %q now has %q", initName, key, got, from, want)
+			}
 		}
 	}
-	return true
+	return ""
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // Summary says in one line what the entry added, for info results.
@@ -137,11 +156,18 @@ func (e *Entry) Summary() string {
 // what a stale entry added, and takes the graft out of workloads it no
 // longer targets. With Remove it takes the graft out everywhere and returns
 // nothing to apply.
+//
+// With Check it changes nothing and returns nothing: it reports, as an
+// error result per workload, what it would do (a graft missing, out of
+// date, or to be taken out), and with an info result each targeted
+// workload whose graft is current. It is the drift report of --check and
+// shares the selection and the "current" test with the real run.
 type Reconcile struct {
 	Graft   string
 	Hash    string
 	Select  Select
 	Remove  bool
+	Check   bool
 	Results *Results
 	// Touched receives every workload this graft changes.
 	Touched *Touched
@@ -153,7 +179,11 @@ var _ kio.Filter = Reconcile{}
 func (f Reconcile) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	targeted := map[*yaml.RNode]bool{}
 	if !f.Remove {
-		selected, err := f.Select.Filter(nodes)
+		sel := f.Select
+		if f.Check {
+			sel.Results = nil // a drift report is not the place for skip warnings
+		}
+		selected, err := sel.Filter(nodes)
 		if err != nil {
 			return nil, err
 		}
@@ -170,21 +200,26 @@ func (f Reconcile) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 			}
 			continue
 		}
-		upToDate := len(tmpls) > 0
+		apply, drifted := false, false
 		for _, t := range tmpls {
 			rec, err := LoadRecord(t)
 			if err != nil {
 				return nil, err
 			}
 			e := rec[f.Graft]
+			why := f.drift(targeted[r], e, lookup(t.Node.YNode(), "spec"))
+			if why == "" {
+				continue
+			}
+			drifted = true
+			if f.Check {
+				f.Results.Add(framework.Error, r, "", "graft %s %s", f.Graft, why)
+				continue
+			}
+			apply = apply || targeted[r]
 			if e == nil {
-				upToDate = false
 				continue
 			}
-			if targeted[r] && e.current(f.Hash, t.Node.Field("spec").Value.YNode()) {
-				continue
-			}
-			upToDate = false
 			f.Touched.Add(r)
 			unapply(t, e)
 			delete(rec, f.Graft)
@@ -193,12 +228,36 @@ func (f Reconcile) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 				f.Results.Add(framework.Info, r, RecordAnnotation, "removed what %s added: %s", f.Graft, e.Summary())
 			}
 		}
-		if targeted[r] && !upToDate {
+		if f.Check && targeted[r] && !drifted && len(tmpls) > 0 {
+			f.Results.Add(framework.Info, r, "", "graft %s is current", f.Graft)
+		}
+		if apply {
 			f.Touched.Add(r)
 			out = append(out, r)
 		}
 	}
 	return out, nil
+}
+
+// drift says what is to be done about a template's entry for this graft,
+// as the rest of "graft <name> ...", or "" when nothing is: the graft is
+// missing from a targeted template, or out of date there, or present where
+// it is no longer targeted (or is being removed).
+func (f Reconcile) drift(targeted bool, e *Entry, spec *yaml.Node) string {
+	switch {
+	case targeted && e == nil:
+		return "is missing"
+	case targeted:
+		if why := e.stale(f.Hash, spec); why != "" {
+			return "is out of date (" + why + ")"
+		}
+		return ""
+	case e == nil:
+		return ""
+	case f.Remove:
+		return fmt.Sprintf("is still present (recorded hash %s)", e.Hash)
+	}
+	return fmt.Sprintf("is out of date (recorded hash %s; the config no longer targets this workload)", e.Hash)
 }
 
 // unapply takes out of t what e records, and only that.

@@ -24,7 +24,9 @@ var update = flag.Bool("update", false, "rewrite the golden expected.yaml files 
 
 // goldenCase is testdata/<group>/<case>/: config.yaml and input.yaml, and
 // either expected.yaml (success) or errors.txt (one expected message
-// fragment per line). An optional args.txt holds extra flags, one a line.
+// fragment per line). An optional args.txt holds extra flags, one a line;
+// an optional removed.yaml is what --remove gives back when that is not
+// input.yaml (an input that is itself grafted output).
 type goldenCase struct {
 	name, dir string
 	args      []string
@@ -176,7 +178,13 @@ func assertInvariants(t *testing.T, c goldenCase, input, output []byte) {
 	outDocs := rawDocs(output)
 	// Untouched documents are byte-identical: every output document without
 	// a graft record that podgraft did not generate is found verbatim in
-	// the input.
+	// the input, or, when it lost its graft (a config that no longer
+	// targets it), in removed.yaml.
+	if c.exists("removed.yaml") {
+		removed, err := os.ReadFile(c.file("removed.yaml"))
+		require.NoError(t, err)
+		inDocs = append(inDocs, rawDocs(removed)...)
+	}
 	for _, d := range outDocs {
 		if strings.Contains(d, transformers.RecordAnnotation) || strings.Contains(d, "podgraft.dev/generated-by") {
 			continue
@@ -200,11 +208,19 @@ func assertInvariants(t *testing.T, c goldenCase, input, output []byte) {
 			}
 		}
 	}
-	// Removal restores the input's content.
+	// Removal restores the input's content; a case whose input is itself
+	// grafted (an older version, say) names what removal gives in
+	// removed.yaml.
 	if !containsAny(c.args, "--remove") {
 		removed, stderr, code := runCLI(t, output, "--remove", "-c", c.file("config.yaml"), "-")
 		require.Equal(t, 0, code, "stderr: %s", stderr)
-		require.Equal(t, normalize(t, streamItems(t, input)), normalize(t, streamItems(t, []byte(removed))), "--remove did not restore the input")
+		want := input
+		if c.exists("removed.yaml") {
+			var err error
+			want, err = os.ReadFile(c.file("removed.yaml"))
+			require.NoError(t, err)
+		}
+		require.Equal(t, normalize(t, streamItems(t, want)), normalize(t, streamItems(t, []byte(removed))), "--remove did not restore the input")
 	}
 }
 

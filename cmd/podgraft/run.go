@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -31,6 +32,7 @@ Usage:
   podgraft -c graft.yaml [-c more.yaml] [FILE ... | -]   plain YAML stream in, grafted stream out
   podgraft                                              KRM function: ResourceList on stdin
   podgraft --diff -c graft.yaml FILE ...                show what would change, as a unified diff
+  podgraft --check -c graft.yaml FILE ...               list workloads whose grafts are missing or out of date
   podgraft schema                                       print the JSON Schema of the PodGraft config
   podgraft version                                      print the version
 
@@ -94,6 +96,10 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "podgraft: usage: --diff needs a config (-c graft.yaml)")
 			return exitUsage
 		}
+		if opts.check {
+			fmt.Fprintln(stderr, "podgraft: usage: --check needs a config (-c graft.yaml)")
+			return exitUsage
+		}
 		if flags.NArg() > 0 {
 			fmt.Fprintln(stderr, "podgraft: usage: files are read only with -c; without it podgraft is a KRM function and reads a ResourceList on stdin")
 			return exitUsage
@@ -109,6 +115,7 @@ type options struct {
 	verbose bool
 	version bool
 	diff    bool
+	check   bool
 	color   colorMode
 }
 
@@ -121,6 +128,7 @@ func (o *options) flagSet(stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.verbose, "v", false, "also print info results (what was grafted) to stderr")
 	fs.BoolVar(&o.version, "version", false, "print the version")
 	fs.BoolVar(&o.diff, "diff", false, "print a unified diff of what would change instead of the grafted stream")
+	fs.BoolVar(&o.check, "check", false, "write nothing; list the workloads whose grafts are missing or out of date, and exit 1 if there are any")
 	o.color = "auto"
 	fs.Var(&o.color, "color", "colour the diff: auto (when stdout is a terminal), always or never")
 	fs.Usage = func() {
@@ -161,7 +169,11 @@ func runStandalone(opts options, configPaths, files []string, stdin io.Reader, s
 		fmt.Fprintln(stderr, "podgraft: error:", err)
 		return fail
 	}
-	p, err := fn.NewProcessor(configs, opts.remove)
+	newProcessor := fn.NewProcessor
+	if opts.check {
+		newProcessor = fn.NewCheck
+	}
+	p, err := newProcessor(configs, opts.remove)
 	if err != nil {
 		fmt.Fprintln(stderr, "podgraft: error:", err)
 		return fail
@@ -174,6 +186,9 @@ func runStandalone(opts options, configPaths, files []string, stdin io.Reader, s
 	}
 	if opts.diff {
 		return runDiff(opts, p, inputs, stdout, stderr)
+	}
+	if opts.check {
+		return runCheck(opts, p, inputs, stderr)
 	}
 	out, err := fn.RunStream(p, inputs)
 	if err != nil {
@@ -221,7 +236,13 @@ func openInputs(files []string, stdin io.Reader) ([]fn.Input, func(), error) {
 func reportFailure(p *fn.Processor, err error, verbose bool, stderr io.Writer) {
 	var rs framework.Results
 	if errors.As(err, &rs) {
-		report(append(p.Results.Items, rs...), verbose, stderr)
+		all := slices.Clone(p.Results.Items)
+		for _, r := range rs {
+			if !slices.Contains(all, r) { // rs may be p.Results.Items itself
+				all = append(all, r)
+			}
+		}
+		report(all, verbose, stderr)
 		return
 	}
 	report(p.Results.Items, verbose, stderr)
