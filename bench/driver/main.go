@@ -30,6 +30,7 @@ type options struct {
 
 	config    string // the PodGraft of cases c, d and g
 	config10  string // ten PodGrafts, case c10
+	example   string // examples/web-with-proxy's PodGraft, case cx
 	smpConfig string // the PodGraft that the kustomize patches mirror, run by case f
 
 	podgraft  string
@@ -50,6 +51,9 @@ const (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "spawn" {
+		os.Exit(spawn(os.Args[2:]))
+	}
 	os.Exit(run(os.Args[1:]))
 }
 
@@ -102,8 +106,9 @@ func parseFlags(args []string) (options, error) {
 	flags.IntVar(&opts.runsLarge, "runs-large", 3, "runs per case from 10,000 workloads up")
 	flags.IntVar(&opts.startupRuns, "startup-runs", 30, "runs of each side of the start-up case (g)")
 	flags.Uint64Var(&opts.seed, "seed", 1, "generator seed")
-	flags.StringVar(&opts.config, "config", defaultConfig(), "PodGraft for the podgraft cases (c, d, g)")
+	flags.StringVar(&opts.config, "config", "bench/testdata/graft.yaml", "PodGraft for the podgraft cases (c, d, g)")
 	flags.StringVar(&opts.config10, "config10", "bench/testdata/grafts-10.yaml", "ten PodGrafts for case c10")
+	flags.StringVar(&opts.example, "example", "examples/web-with-proxy/graft.yaml", "a heavier PodGraft for case cx")
 	flags.StringVar(&opts.smpConfig, "smp-config", "bench/testdata/graft.yaml", "PodGraft that the kustomize patches (e) mirror; podgraft runs it in f")
 	flags.StringVar(&opts.podgraft, "podgraft", "bin/podgraft", "podgraft binary")
 	flags.StringVar(&opts.kustomize, "kustomize", "bin/tools/kustomize", "kustomize binary")
@@ -112,7 +117,7 @@ func parseFlags(args []string) (options, error) {
 	flags.StringVar(&opts.out, "out", "bench/results/latest.md", "where to write the Markdown report as well")
 	flags.DurationVar(&opts.caseBudget, "case-budget", 90*time.Second, "stop repeating a case at one size once its runs took this long")
 	flags.DurationVar(&opts.slowLimit, "slow-limit", 3*time.Minute, "skip a case at a size where one run is projected to take longer")
-	flags.DurationVar(&opts.timeout, "timeout", 5*time.Minute, "kill a single run after this long")
+	flags.DurationVar(&opts.timeout, "timeout", 4*time.Minute, "kill a single run after this long")
 	flags.DurationVar(&opts.deadline, "deadline", 10*time.Minute, "skip the cases that would start after this much time")
 	if err := flags.Parse(args); err != nil {
 		return opts, err
@@ -125,16 +130,6 @@ func parseFlags(args []string) (options, error) {
 		opts.sizes = append(opts.sizes, n)
 	}
 	return opts, nil
-}
-
-// defaultConfig is the example's PodGraft once it exists, and until then the
-// benchmark's own.
-func defaultConfig() string {
-	const example = "examples/web-with-proxy/graft.yaml"
-	if _, err := os.Stat(example); err == nil {
-		return example
-	}
-	return "bench/testdata/graft.yaml"
 }
 
 // bench holds the run's state: built helpers and the measurements so far.
@@ -150,8 +145,9 @@ type bench struct {
 	results map[string]map[int]measurement // case id → workloads → measurement
 	inputs  map[int]int64                  // workloads → input bytes
 	startup map[string]measurement         // "floor", "podgraft" → start-up measurement
-	// overhead is each case's time on one workload: what it costs whatever
-	// the size. Projections leave it out, or it would hide how the rest grows.
+	// overhead is each case's CPU time on one workload: what it costs
+	// whatever the size. Projections leave it out, or it would hide how the
+	// rest grows.
 	overhead map[string]time.Duration
 	notes    []string
 }
@@ -221,9 +217,13 @@ func (b *bench) cases() []benchCase {
 		{"b", "kyaml: kio.ByteReader → kio.ByteWriter, no filters", func(in inputs) (command, string) {
 			return command{path: b.kyamlrt, stdin: in.stream}, ""
 		}},
-		{"c", "podgraft -c CONFIG input.yaml", func(in inputs) (command, string) {
+		{"c", "podgraft -c graft.yaml input.yaml (standalone)", func(in inputs) (command, string) {
 			return command{path: b.opts.podgraft, args: []string{"-c", b.opts.config, in.stream}},
 				needs(podgraftMissing, fileMissing(b.opts.config))
+		}},
+		{"cx", "podgraft -c examples/web-with-proxy/graft.yaml input.yaml", func(in inputs) (command, string) {
+			return command{path: b.opts.podgraft, args: []string{"-c", b.opts.example, in.stream}},
+				needs(podgraftMissing, fileMissing(b.opts.example))
 		}},
 		{"c10", "podgraft -c grafts-10.yaml input.yaml (10 PodGrafts)", func(in inputs) (command, string) {
 			return command{path: b.opts.podgraft, args: []string{"-c", b.opts.config10, in.stream}},
@@ -242,6 +242,12 @@ func (b *bench) cases() []benchCase {
 				needs(kustomizeMissing, podgraftMissing, fileMissing(b.opts.smpConfig))
 		}},
 	}
+}
+
+// grafts reports whether case id is meant to graft sidecars, and so should
+// have some in its output.
+func grafts(id string) bool {
+	return id != "a" && id != "a*" && id != "b"
 }
 
 func fileMissing(path string) string {
@@ -334,7 +340,7 @@ func (b *bench) runSize(n int) error {
 			m.skipped = fmt.Sprintf("skipped: past the %s deadline (-deadline)", b.opts.deadline)
 		default:
 			if projected, slow := b.tooSlow(c.id, n); slow {
-				m.skipped = fmt.Sprintf("skipped: one run projected at %s, over the %s limit (-slow-limit)",
+				m.skipped = fmt.Sprintf("skipped: one run projected at %s of CPU, over the %s limit (-slow-limit)",
 					projected.Round(time.Second), b.opts.slowLimit)
 				b.notes = append(b.notes, fmt.Sprintf("%s at %s workloads %s.", c.id, thousands(n), m.skipped))
 				break
@@ -345,6 +351,9 @@ func (b *bench) runSize(n int) error {
 		}
 		if m.skipped != "" {
 			fmt.Fprintf(os.Stderr, "bench: %-3s %6s workloads: %s\n", c.id, thousands(n), m.skipped)
+		}
+		if m.ok() && m.sidecars == 0 && grafts(c.id) {
+			b.notes = append(b.notes, fmt.Sprintf("%s at %s workloads grafted no native sidecar: do its config's targets match the generated workloads?", c.id, thousands(n)))
 		}
 		b.results[c.id][n] = m
 	}
@@ -365,14 +374,16 @@ func (b *bench) probeOverhead() error {
 			continue
 		}
 		if s, err := runOnce(cmd, filepath.Join(in.dir, "out.yaml"), b.opts.timeout); err == nil {
-			b.overhead[c.id] = s.wall
+			b.overhead[c.id] = s.cpu
 		}
 	}
 	return nil
 }
 
 // tooSlow projects one run of case id at n workloads from the two sizes
-// measured before it, less the case's fixed overhead.
+// measured before it, less the case's fixed overhead. It projects CPU time
+// rather than wall time: other work on the machine skews CPU time less, and
+// the sizes it projects from are small and quick, so easily skewed.
 func (b *bench) tooSlow(id string, n int) (time.Duration, bool) {
 	var measured []int
 	for _, size := range b.opts.sizes {
@@ -385,11 +396,11 @@ func (b *bench) tooSlow(id string, n int) (time.Duration, bool) {
 	}
 	overhead := b.overhead[id]
 	prevN := measured[len(measured)-1]
-	prev := b.results[id][prevN].wall - overhead
+	prev := b.results[id][prevN].cpu - overhead
 	prevPrevN, prevPrev := 0, time.Duration(0)
 	if len(measured) >= 2 {
 		prevPrevN = measured[len(measured)-2]
-		prevPrev = b.results[id][prevPrevN].wall - overhead
+		prevPrev = b.results[id][prevPrevN].cpu - overhead
 	}
 	projected := overhead + projectTime(n, prevN, prevPrevN, prev, prevPrev)
 	return projected, projected > b.opts.slowLimit

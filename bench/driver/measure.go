@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -37,48 +38,88 @@ type sample struct {
 	maxRSS int64         // bytes
 }
 
-// runOnce runs c with its stdout going to outFile and reports its cost. Peak
-// RSS comes from wait4's rusage, which for a process that waited for its own
-// children (kustomize running podgraft) is the largest of them all.
+// runOnce runs c with its stdout going to outFile and reports its cost.
+//
+// The run goes through a fresh copy of this program ("driver spawn"), which
+// starts c and reports what wait4 says about it. Starting c straight from the
+// driver would skew its peak RSS: Go starts processes with vfork, and Linux
+// counts the parent's peak RSS, inherited at exec, in the child's maxrss.
+// The spawner's is a few MiB; the driver's grows with the files it reads.
 func runOnce(c command, outFile string, timeout time.Duration) (sample, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, c.path, c.args...)
-	// On timeout, kill the whole process group: kustomize's podgraft too.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	if c.stdin != "" {
-		in, err := os.Open(c.stdin)
-		if err != nil {
-			return sample{}, err
-		}
-		defer in.Close()
-		cmd.Stdin = in
-	}
-	out, err := os.Create(outFile)
+	self, err := os.Executable()
 	if err != nil {
 		return sample{}, err
 	}
-	defer out.Close()
-	cmd.Stdout = out
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	args := append([]string{"spawn", outFile, c.stdin, c.path}, c.args...)
+	cmd := exec.CommandContext(ctx, self, args...)
+	// On timeout, kill the whole process group: the spawner, c, and c's
+	// children (kustomize's podgraft).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 
-	start := time.Now()
 	err = cmd.Run()
-	wall := time.Since(start)
 	if ctx.Err() != nil {
 		return sample{}, fmt.Errorf("timed out after %s", timeout)
 	}
 	if err != nil {
 		return sample{}, fmt.Errorf("%v: %s", err, firstLine(stderr.String()))
 	}
+	var wall, cpu time.Duration
+	var maxRSS int64
+	if _, err := fmt.Sscan(stdout.String(), &wall, &cpu, &maxRSS); err != nil {
+		return sample{}, fmt.Errorf("reading the spawner's report %q: %w", stdout.String(), err)
+	}
+	return sample{wall: wall, cpu: cpu, maxRSS: maxRSS}, nil
+}
+
+// spawn is "driver spawn OUT IN PATH ARGS...": it runs PATH with stdin from
+// IN (none if empty) and stdout to OUT, passes its stderr and exit code on,
+// and prints "wall-ns cpu-ns maxrss-bytes". wait4's rusage covers the children
+// that PATH waited for, so kustomize's peak includes podgraft's.
+func spawn(args []string) int {
+	if len(args) < 3 {
+		fmt.Fprintln(os.Stderr, "usage: driver spawn OUT IN PATH [ARGS...]")
+		return 2
+	}
+	outFile, inFile, path := args[0], args[1], args[2]
+	cmd := exec.Command(path, args[3:]...)
+	cmd.Stderr = os.Stderr
+	if inFile != "" {
+		in, err := os.Open(inFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer in.Close()
+		cmd.Stdin = in
+	}
+	out, err := os.Create(outFile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer out.Close()
+	cmd.Stdout = out
+
+	start := time.Now()
+	err = cmd.Run()
+	wall := time.Since(start)
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		return exitErr.ExitCode()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	usage := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	return sample{
-		wall:   wall,
-		cpu:    time.Duration(usage.Utime.Nano() + usage.Stime.Nano()),
-		maxRSS: usage.Maxrss * 1024, // Linux reports KiB
-	}, nil
+	cpu := usage.Utime.Nano() + usage.Stime.Nano()
+	fmt.Printf("%d %d %d\n", wall.Nanoseconds(), cpu, usage.Maxrss*1024) // Linux reports KiB
+	return 0
 }
 
 func firstLine(s string) string {
@@ -147,12 +188,23 @@ func median(values []time.Duration) time.Duration {
 	return (sorted[middle-1] + sorted[middle]) / 2
 }
 
+// countNativeSidecars reads file line by line rather than whole, to keep the
+// driver small (see runOnce).
 func countNativeSidecars(file string) int {
-	data, err := os.ReadFile(file)
+	f, err := os.Open(file)
 	if err != nil {
 		return 0
 	}
-	return bytes.Count(data, []byte("restartPolicy: Always\n"))
+	defer f.Close()
+	count := 0
+	lines := bufio.NewScanner(f)
+	lines.Buffer(make([]byte, 64*1024), 16<<20)
+	for lines.Scan() {
+		if bytes.Equal(bytes.TrimSpace(lines.Bytes()), []byte("restartPolicy: Always")) {
+			count++
+		}
+	}
+	return count
 }
 
 // projectTime estimates the time at size n from the two previous sizes,

@@ -16,10 +16,10 @@ func (b *bench) report() string {
 	var r strings.Builder
 	fmt.Fprintf(&r, "## podgraft benchmarks\n\n")
 	fmt.Fprintf(&r, "%s\n\n", b.machine())
-	fmt.Fprintf(&r, "Seed %d. PodGraft: `%s` (c, d, g), `%s` (c10); the kustomize patches (e) graft what `%s` grafts, which f runs through podgraft. "+
+	fmt.Fprintf(&r, "Seed %d. PodGraft: `%s` (c, d, g), `%s` (cx), `%s` (c10); the kustomize patches (e) graft what `%s` grafts, which f runs through podgraft. "+
 		"Each case is a whole process; time is the median of the runs, peak RSS the largest; "+
 		"\"sidecars out\" counts `restartPolicy: Always` in the output, to show that the cases graft alike.\n\n",
-		b.opts.seed, b.opts.config, b.opts.config10, b.opts.smpConfig)
+		b.opts.seed, b.opts.config, b.opts.example, b.opts.config10, b.opts.smpConfig)
 
 	r.WriteString("| case | what | workloads | input MiB | runs | median s | CPU s | MiB/s | peak RSS MiB | sidecars out |\n")
 	r.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
@@ -91,9 +91,9 @@ func (b *bench) machine() string {
 	if out, err := exec.Command("git", "describe", "--always", "--dirty").Output(); err == nil {
 		commit = "commit " + strings.TrimSpace(string(out))
 	}
-	return fmt.Sprintf("Machine: %s, %d cores, %s %s/%s; %s; %s; load average before the run %s.",
+	return fmt.Sprintf("Machine: %s, %d cores, %s %s/%s; %s; %s; one-minute load average %s before the run, %s after it.",
 		cpu, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH,
-		time.Now().UTC().Format("2006-01-02 15:04 UTC"), commit, b.loadAtStart)
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), commit, b.loadAtStart, loadAverage())
 }
 
 // loadAverage is the one-minute load average, from /proc/loadavg.

@@ -20,8 +20,9 @@ var shopContainersByTier = map[string][]string{
 
 var appContainerByTier = map[string]string{"web": "web", "api": "api", "batch": "worker"}
 
-// namespaceWeights: three shop namespaces (60% of the workloads) and three
-// that belong to other systems, so that label selection has something to skip.
+// namespaceWeights: three shop namespaces (60% of the workloads), the
+// storefront that examples/web-with-proxy targets, and three that belong to
+// other systems, so that label selection has something to skip.
 var namespaceWeights = []struct {
 	namespace string
 	partOf    string
@@ -30,9 +31,10 @@ var namespaceWeights = []struct {
 	{"shop-eu", "shop", 20},
 	{"shop-us", "shop", 20},
 	{"shop-ap", "shop", 20},
-	{"billing", "billing", 15},
-	{"platform", "platform", 15},
-	{"observability", "observability", 10},
+	{"storefront", "web", 10},
+	{"billing", "billing", 12},
+	{"platform", "platform", 10},
+	{"observability", "observability", 8},
 }
 
 var components = []string{
@@ -143,9 +145,13 @@ func (g *generator) plan(i int) workload {
 
 	names := shopContainersByTier[w.tier]
 	if w.partOf != "shop" {
+		app := appContainerByTier[w.tier]
+		if w.partOf == "web" {
+			app = "backend" // as examples/web-with-proxy expects, with an "http" port whatever the tier
+		}
 		// Half of them run the app container alone, a quarter add metrics, a quarter add both.
 		extras := []string{"metrics", "log-shipper"}[:max(0, g.rng.IntN(4)-1)]
-		names = append([]string{appContainerByTier[w.tier]}, extras...)
+		names = append([]string{app}, extras...)
 		w.initWait = g.chance(0.3)
 	}
 	for _, name := range names {
@@ -159,7 +165,7 @@ func (g *generator) plan(i int) workload {
 		w.emptyDirs = append(w.emptyDirs, "tmp")
 	}
 	if g.chance(0.15) {
-		w.emptyDirs = append(w.emptyDirs, "cache")
+		w.emptyDirs = append(w.emptyDirs, "scratch")
 	}
 	w.service = w.tier != "batch" && g.chance(0.3)
 	w.numericTargetPort = g.chance(0.3)
@@ -181,10 +187,10 @@ func (g *generator) container(w workload, name string) container {
 		c.mounts = true
 		c.podNamespace = g.chance(0.3)
 		c.resources = true
-		switch w.tier {
-		case "web":
+		switch {
+		case w.tier == "web" || name == "backend":
 			c.ports = []port{{"http", 3000}}
-		case "api":
+		case w.tier == "api":
 			c.ports = []port{{"http", 8000}}
 			if g.chance(0.3) {
 				c.ports = append(c.ports, port{"grpc", 9000})
