@@ -199,14 +199,7 @@ func (b *bench) cases() []benchCase {
 	if kustomizeMissing != "" {
 		kustomizeMissing += " (make tools)"
 	}
-	needs := func(reasons ...string) string {
-		for _, r := range reasons {
-			if r != "" {
-				return r
-			}
-		}
-		return ""
-	}
+	needs := firstNonEmpty // the first reason a case cannot run
 	return []benchCase{
 		{"a", "floor: yaml.v3, one document at a time, output buffered", func(in inputs) (command, string) {
 			return command{path: b.floor, stdin: in.stream}, ""
