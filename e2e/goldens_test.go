@@ -1,0 +1,206 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/podgraft/podgraft/internal/testcluster"
+)
+
+// goldenScratchNamespace receives the golden documents that name no
+// namespace (the API server needs one; dry runs store nothing).
+const goldenScratchNamespace = "golden-scratch"
+
+// customKinds are the custom kinds the golden files use. Each gets a minimal
+// CRD (any fields accepted) so that the server checks the rest of the
+// document (metadata, apiVersion/kind) too.
+var customKinds = []struct{ group, version, kind, plural string }{
+	{"argoproj.io", "v1alpha1", "Rollout", "rollouts"},
+	{"example.com", "v1", "Rollout", "rollouts"},
+	{"example.com", "v1", "Deployment", "deployments"},
+}
+
+// installCRDs creates the customKinds' CRDs (idempotent: server-side apply).
+func installCRDs(ctx context.Context, t *testing.T, c *testcluster.Cluster) map[string]bool {
+	t.Helper()
+	served := map[string]bool{}
+	for _, k := range customKinds {
+		crd := fmt.Sprintf(`apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: %[4]s.%[1]s
+spec:
+  group: %[1]s
+  scope: Namespaced
+  names: {kind: %[3]s, plural: %[4]s, listKind: %[3]sList}
+  versions:
+    - name: %[2]s
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+`, k.group, k.version, k.kind, k.plural)
+		_, err := c.Apply(ctx, crd, false)
+		require.NoError(t, err, "CRD %s.%s", k.plural, k.group)
+		served[k.group+"/"+k.version+" "+k.kind] = true
+	}
+	return served
+}
+
+// builtIn reports whether an apiVersion belongs to a group kube-apiserver
+// serves itself: the core group, dot-less groups (apps, batch, ...) and
+// *.k8s.io.
+func builtIn(apiVersion string) bool {
+	group, _, found := strings.Cut(apiVersion, "/")
+	return !found || !strings.Contains(group, ".") || strings.HasSuffix(group, ".k8s.io")
+}
+
+// rejections dry-runs the creation of obj and returns the server's reasons
+// for rejecting it ("field: message" per cause), or nil when it is accepted.
+func rejections(ctx context.Context, t *testing.T, c *testcluster.Cluster, obj map[string]any) []string {
+	t.Helper()
+	b, err := json.Marshal(obj)
+	require.NoError(t, err)
+	_, err = c.Create(ctx, string(b), true)
+	if err == nil {
+		return nil
+	}
+	var se *testcluster.StatusError
+	require.ErrorAs(t, err, &se, "not an answer of the API server")
+	var st struct {
+		Details struct {
+			Causes []struct {
+				Field   string `json:"field"`
+				Message string `json:"message"`
+			} `json:"causes"`
+		} `json:"details"`
+	}
+	if json.Unmarshal(se.Body, &st) != nil || len(st.Details.Causes) == 0 {
+		return []string{se.Message}
+	}
+	var causes []string
+	for _, cause := range st.Details.Causes {
+		causes = append(causes, cause.Field+": "+cause.Message)
+	}
+	return causes
+}
+
+// TestGoldensAcceptedByAPIServer creates every document of every golden
+// success output (testdata/<group>/<case>/expected.yaml) and every example's
+// expected.yaml with a server-side dry run: what podgraft writes must be
+// valid Kubernetes, with no unknown or duplicate field (strict field
+// validation).
+//
+// Many golden inputs are deliberately minimal (a Deployment without
+// spec.selector, say), so the server rejects them before podgraft touched
+// them. Such a document passes when every reason the server gives for the
+// output is also a reason it gives for the matching document of input.yaml:
+// podgraft must not add a single error. Documents podgraft generated have no
+// input and must be accepted outright.
+func TestGoldensAcceptedByAPIServer(t *testing.T) {
+	t.Parallel()
+	c := cluster(t)
+	ctx := testCtx(t, 5*time.Minute)
+	root := repoRoot(t)
+
+	var files []string
+	for _, pattern := range []string{"examples/*/expected.yaml", "testdata/*/*/expected.yaml"} {
+		m, err := filepath.Glob(filepath.Join(root, pattern))
+		require.NoError(t, err)
+		files = append(files, m...)
+	}
+	require.NotEmpty(t, files)
+	sort.Strings(files)
+
+	served := installCRDs(ctx, t, c)
+	namespaces := map[string]bool{}
+	// prepare makes the document creatable: its namespace exists, or it
+	// gets the scratch namespace. It reports false for custom kinds without
+	// a CRD.
+	prepare := func(t *testing.T, d doc) bool {
+		apiVersion := str(d.Obj, "apiVersion")
+		if !builtIn(apiVersion) && !served[apiVersion+" "+d.kind()] {
+			return false
+		}
+		meta, _ := d.Obj["metadata"].(map[string]any)
+		require.NotNil(t, meta, "%s: no metadata", d.id())
+		ns, _ := meta["namespace"].(string)
+		if ns == "" {
+			// Harmless for cluster-scoped kinds: the server drops it.
+			ns = goldenScratchNamespace
+			meta["namespace"] = ns
+		}
+		if !namespaces[ns] {
+			createNamespace(ctx, t, c, ns, nil)
+			namespaces[ns] = true
+		}
+		return true
+	}
+
+	accepted, inherited := 0, 0
+	for _, file := range files {
+		rel, err := filepath.Rel(root, file)
+		require.NoError(t, err)
+		t.Run(rel, func(t *testing.T) {
+			stream, err := os.ReadFile(file)
+			require.NoError(t, err)
+			docs := parseDocs(t, string(stream))
+			require.NotEmpty(t, docs, "%s has no documents", rel)
+			var inputs []doc
+			if in, err := os.ReadFile(filepath.Join(filepath.Dir(file), "input.yaml")); err == nil {
+				inputs = parseDocs(t, string(in))
+			}
+			checked := 0
+			for i, d := range docs {
+				where := fmt.Sprintf("%s, document %d (%s)", rel, i+1, d.id())
+				ns := str(d.Obj, "metadata", "namespace") // before prepare
+				if !prepare(t, d) {
+					t.Logf("%s: skipped: %s is a custom kind without a CRD here (add it to customKinds)", where, str(d.Obj, "apiVersion"))
+					continue
+				}
+				checked++
+				got := rejections(ctx, t, c, d.Obj)
+				if got == nil {
+					accepted++
+					continue
+				}
+				var in *doc
+				for j := range inputs {
+					if inputs[j].kind() == d.kind() && inputs[j].name() == d.name() &&
+						str(inputs[j].Obj, "metadata", "namespace") == ns {
+						in = &inputs[j]
+					}
+				}
+				require.NotNil(t, in, "%s is rejected by the API server and has no counterpart in input.yaml:\n%s",
+					where, strings.Join(got, "\n"))
+				require.True(t, prepare(t, *in), "%s: the input document cannot be checked", where)
+				before := map[string]bool{}
+				for _, r := range rejections(ctx, t, c, in.Obj) {
+					before[r] = true
+				}
+				var added []string
+				for _, r := range got {
+					if !before[r] {
+						added = append(added, r)
+					}
+				}
+				require.Empty(t, added, "%s: podgraft's output is rejected by the API server for reasons its input is not", where)
+				inherited++
+			}
+			require.NotZero(t, checked, "%s: no document was checked", rel)
+		})
+	}
+	t.Logf("%d golden files: the API server accepted %d documents; %d more are rejected exactly as their (minimal) inputs are",
+		len(files), accepted, inherited)
+}
