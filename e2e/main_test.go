@@ -404,7 +404,8 @@ func graftRecord(t testing.TB, obj map[string]any) map[string]map[string]any {
 type jobCompleter struct {
 	mu     sync.Mutex
 	seen   []map[string]any
-	done   map[string]bool // uid
+	cms    map[string][]string // Job uid: the ConfigMaps of the namespace when it ran
+	done   map[string]bool     // uid
 	errs   []error
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -413,7 +414,7 @@ type jobCompleter struct {
 func completeJobs(t testing.TB, c *testcluster.Cluster, namespace string) *jobCompleter {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	jc := &jobCompleter{done: map[string]bool{}, cancel: cancel}
+	jc := &jobCompleter{done: map[string]bool{}, cms: map[string][]string{}, cancel: cancel}
 	jc.wg.Add(1)
 	go func() {
 		defer jc.wg.Done()
@@ -451,6 +452,15 @@ func (jc *jobCompleter) poll(ctx context.Context, c *testcluster.Cluster, namesp
 		if done {
 			continue
 		}
+		cms, err := c.List(ctx, "v1", "ConfigMap", namespace, "")
+		if err != nil {
+			jc.fail(ctx, err)
+			continue
+		}
+		var cmNames []string
+		for _, cm := range cms {
+			cmNames = append(cmNames, str(cm, "metadata", "name"))
+		}
 		now := time.Now().UTC().Format(time.RFC3339)
 		patch := fmt.Sprintf(`{"status":{"startTime":%[1]q,"completionTime":%[1]q,"succeeded":1,"conditions":[`+
 			`{"type":"SuccessCriteriaMet","status":"True","lastTransitionTime":%[1]q},`+
@@ -465,6 +475,7 @@ func (jc *jobCompleter) poll(ctx context.Context, c *testcluster.Cluster, namesp
 		jc.mu.Lock()
 		jc.done[uid] = true
 		jc.seen = append(jc.seen, job)
+		jc.cms[uid] = cmNames
 		jc.mu.Unlock()
 	}
 }
@@ -492,6 +503,14 @@ func (jc *jobCompleter) Jobs(t testing.TB, name string) []map[string]any {
 		}
 	}
 	return out
+}
+
+// ConfigMapsWhenRun lists the ConfigMaps of the namespace at the moment the
+// Job was completed (for a hook: before or after the release's resources).
+func (jc *jobCompleter) ConfigMapsWhenRun(job map[string]any) []string {
+	jc.mu.Lock()
+	defer jc.mu.Unlock()
+	return jc.cms[str(job, "metadata", "uid")]
 }
 
 // tail returns the last n lines of a file, for the failure report.
