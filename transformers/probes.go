@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -179,26 +180,35 @@ func setProbe(rec Record, e *Entry, p probePlan) {
 }
 
 // insertProbe adds a probe the container does not have: at the end, but
-// before any probe of a later kind (in ProbeKinds order) that another
-// graft added, so that two grafts filling different probes leave the same
-// container whichever goes first. The user's own keys do not move.
+// before any key another graft added that comes later in the canonical
+// order of grafted keys (livenessProbe, readinessProbe, startupProbe,
+// then a volumeMounts list made only of grafted mounts), so that grafts
+// filling different probes or mounting volumes leave the same container
+// whichever goes first. The user's own keys do not move.
 func insertProbe(c *yaml.Node, kind ProbeKind, body *yaml.Node, rec Record) {
 	name := str(c, "name")
-	grafted := map[string]bool{}
+	later := map[string]bool{}
+	mounts := map[string]bool{}
 	for _, e := range rec {
 		for _, key := range e.Probes {
-			if cname, k, _ := strings.Cut(key, ":"); cname == name {
-				grafted[ProbeKind(k).Field()] = true
+			cname, k, _ := strings.Cut(key, ":")
+			if cname == name && slices.Index(ProbeKinds, ProbeKind(k)) > slices.Index(ProbeKinds, kind) {
+				later[ProbeKind(k).Field()] = true
 			}
 		}
+		for _, m := range e.Mounts {
+			mounts[m] = true
+		}
 	}
-	later := map[string]bool{}
-	for i := len(ProbeKinds) - 1; ProbeKinds[i] != kind; i-- {
-		later[ProbeKinds[i].Field()] = true
+	if vm := lookup(c, "volumeMounts"); vm != nil && vm.Kind == yaml.SequenceNode {
+		later["volumeMounts"] = len(vm.Content) > 0
+		for _, m := range vm.Content {
+			later["volumeMounts"] = later["volumeMounts"] && mounts[name+":"+str(m, "mountPath")]
+		}
 	}
 	at := len(c.Content)
 	for i := 0; i+1 < len(c.Content); i += 2 {
-		if k := c.Content[i].Value; grafted[k] && later[k] {
+		if later[c.Content[i].Value] {
 			at = i
 			break
 		}

@@ -174,6 +174,13 @@ spec:
   probes:
     - containers: [web]
       readiness: {httpGet: {path: /healthz, port: http}}
+  volumes:
+    - name: conf
+      files:
+        default.conf: |
+          server { listen 8080; location / { proxy_pass http://127.0.0.1:3000; } }
+      mounts:
+        - {containers: [nginx], mountPath: /etc/nginx/conf.d, readOnly: true}
 `,
 	"edge-v2": `apiVersion: podgraft.dev/v1alpha1
 kind: PodGraft
@@ -192,6 +199,17 @@ spec:
   probes:
     - containers: [web]
       readiness: {httpGet: {path: /healthz, port: http}, periodSeconds: 5}
+  volumes:
+    - name: conf
+      files:
+        default.conf: |
+          server { listen 8443; location / { proxy_pass http://127.0.0.1:3000; } }
+      mounts:
+        - {containers: [nginx], mountPath: /etc/nginx/conf.d, readOnly: true}
+    - name: cache
+      emptyDir: {}
+      mounts:
+        - {containers: [web, nginx], mountPath: /cache}
 `,
 	"mesh": `apiVersion: podgraft.dev/v1alpha1
 kind: PodGraft
@@ -241,6 +259,11 @@ spec:
     - name: assets
       imageFrom: "*"
       command: [bin/build-assets]
+  volumes:
+    - name: assets
+      emptyDir: {}
+      mounts:
+        - {containers: [assets, web], mountPath: /srv/assets}
 `,
 	"migrations-v2": `apiVersion: podgraft.dev/v1alpha1
 kind: PodGraft
@@ -270,6 +293,11 @@ spec:
       image: prom/statsd-exporter:v0.27
       native: false
       ports: [{name: metrics, containerPort: 9102}]
+  volumes:
+    - name: logs
+      emptyDir: {}
+      mounts:
+        - {containers: [web, shipper], mountPath: /var/log/app}
 `,
 	"logs-v2": `apiVersion: podgraft.dev/v1alpha1
 kind: PodGraft
