@@ -31,6 +31,9 @@ type Config struct {
 	BaseDir string
 	// Hash identifies this version of the spec in the graft record.
 	Hash string
+	// Files holds, per volume name, the content of its files and
+	// fromFiles, read once at load.
+	Files map[string]map[string][]byte
 }
 
 // FieldPathError is a config error anchored at a field.
@@ -57,7 +60,12 @@ func DecodeNode(node *yaml.RNode, source, baseDir string) (*Config, error) {
 	if errs := Validate(&cfg.PodGraft); len(errs) > 0 {
 		return nil, fmt.Errorf("%s: %w", describe(node, source), errs.ToAggregate())
 	}
-	cfg.Hash = specHash(cfg.Spec)
+	files, ferrs := loadVolumeFiles(&cfg.PodGraft, baseDir)
+	if len(ferrs) > 0 {
+		return nil, fmt.Errorf("%s: %w", describe(node, source), ferrs.ToAggregate())
+	}
+	cfg.Files = files
+	cfg.Hash = withFiles(specHash(cfg.Spec), &cfg.PodGraft, files)
 	return cfg, nil
 }
 

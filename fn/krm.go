@@ -30,7 +30,7 @@ func RunResourceList(in io.Reader, out io.Writer, baseDir string, remove bool) (
 	if err != nil {
 		return writeFailure(out, fmt.Errorf("reading the ResourceList: %w", err))
 	}
-	results := processResourceList(items, rw.FunctionConfig, baseDir, remove)
+	results := processResourceList(&items, rw.FunctionConfig, baseDir, remove)
 	if results.ExitCode() != 0 {
 		rw = &kio.ByteReadWriter{Reader: bytes.NewReader(input), KeepReaderAnnotations: true}
 		if items, err = rw.Read(); err != nil {
@@ -51,8 +51,10 @@ func RunResourceList(in io.Reader, out io.Writer, baseDir string, remove bool) (
 	return results, nil
 }
 
-// processResourceList grafts the items in place and returns the results.
-func processResourceList(items []*yaml.RNode, fnConfig *yaml.RNode, baseDir string, remove bool) framework.Results {
+// processResourceList grafts the items in place, drops the generated
+// resources no graft produces any more, appends the new ones, and returns
+// the results.
+func processResourceList(items *[]*yaml.RNode, fnConfig *yaml.RNode, baseDir string, remove bool) framework.Results {
 	if fnConfig == nil || fnConfig.IsNilOrEmpty() {
 		return errorResults(errors.New("functionConfig is missing: give a PodGraft (apiVersion: " + APIVersion + ", kind: " + Kind + ")"))
 	}
@@ -67,9 +69,10 @@ func processResourceList(items []*yaml.RNode, fnConfig *yaml.RNode, baseDir stri
 	if err != nil {
 		return errorResults(err)
 	}
-	if err := p.Transform(items); err != nil {
+	if err := p.Transform(*items); err != nil {
 		return append(p.Results.Items, resultsError(err)...)
 	}
+	*items = p.finishItems(*items)
 	return p.Results.Items
 }
 

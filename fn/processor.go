@@ -31,6 +31,9 @@ type Processor struct {
 type graftChain struct {
 	name    string
 	filters []kio.Filter
+	// plan is the graft's cross-document part (generated resources,
+	// fronted Services), finished once the whole input was seen.
+	plan *transformers.Plan
 }
 
 // NewProcessor compiles the configs. With remove, every graft is taken out
@@ -114,8 +117,17 @@ func (p *Processor) compile(c *Config, remove bool) (graftChain, error) {
 	}
 	reconcile := transformers.Reconcile{Graft: name, Hash: c.Hash, Select: sel, Remove: remove, Check: p.check, Results: p.Results, Touched: p.Touched}
 	if remove || p.check {
-		return graftChain{name: name, filters: []kio.Filter{reconcile}}, nil
+		chain := graftChain{name: name, filters: []kio.Filter{reconcile}}
+		if remove && !p.check {
+			chain.plan = &transformers.Plan{Graft: name, Remove: true, Results: p.Results, Touched: p.Touched}
+		}
+		return chain, nil
 	}
+	volumes, err := graftVolumes(c)
+	if err != nil {
+		return graftChain{}, err
+	}
+	plan := &transformers.Plan{Graft: name, Select: sel, Volumes: volumes, Fronts: graftFronts(c), Results: p.Results, Touched: p.Touched}
 	containers, err := graftContainers(c)
 	if err != nil {
 		return graftChain{}, err
@@ -127,10 +139,12 @@ func (p *Processor) compile(c *Config, remove bool) (graftChain, error) {
 	if sev, on := readinessSeverity(c.Spec.RequireReadinessProbe); on {
 		p.readiness.Rules = append(p.readiness.Rules, transformers.ReadinessRule{Graft: name, Select: sel, Severity: sev})
 	}
-	return graftChain{name: name, filters: []kio.Filter{
+	return graftChain{name: name, plan: plan, filters: []kio.Filter{
+		plan.Collect(),
 		reconcile,
 		transformers.Conflicts{Graft: name, Items: containers, Locator: locator},
 		transformers.Containers{Graft: name, Items: containers, Locator: locator, Results: p.Results},
+		transformers.Volumes{Graft: name, Items: volumes, AllowedHostPaths: c.Spec.Policy.AllowedHostPaths, Locator: locator, Results: p.Results},
 		transformers.Security{Graft: name, Profile: c.Spec.SecurityProfile, Locator: locator, Results: p.Results},
 		transformers.Probes{Graft: name, Items: probes, Locator: locator, Results: p.Results},
 		transformers.Stamp{Graft: name, Hash: c.Hash, Locator: locator, Results: p.Results},

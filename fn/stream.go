@@ -49,6 +49,10 @@ type document struct {
 	raw  []byte
 	doc  *yaml.Node // the DocumentNode, so head comments survive
 	node *yaml.RNode
+	// held documents stay parsed until the end of the stream, for the
+	// cross-document features (see Processor.Holds); changed says the
+	// grafts changed one already.
+	held, changed bool
 }
 
 // RunStream grafts a plain multi-document stream. It handles one document
@@ -87,6 +91,13 @@ func RunStream(p *Processor, inputs []Input) ([]byte, error) {
 				}
 				return nil, err
 			}
+			if d != nil && d.doc != nil && !d.held {
+				// Done with: keep only its bytes.
+				if d.raw, err = encodeDocument(*d); err != nil {
+					return nil, err
+				}
+				d.doc, d.node = nil, nil
+			}
 			if d != nil {
 				docs = append(docs, *d)
 			}
@@ -98,7 +109,7 @@ func RunStream(p *Processor, inputs []Input) ([]byte, error) {
 	if p.Results.HasErrors() {
 		return nil, p.Results.Items
 	}
-	return encodeStream(docs)
+	return encodeStream(finishStream(p, docs))
 }
 
 // locate tells results which file and document they are about.
@@ -140,6 +151,9 @@ func graftDocument(p *Processor, raw []byte) (*document, error) {
 	if err := p.Transform([]*yaml.RNode{node}); err != nil {
 		return nil, err
 	}
+	if p.Holds(node) {
+		return &document{doc: &doc, node: node, raw: raw, held: true, changed: p.Touched.Has(node)}, nil
+	}
 	if !p.Touched.Has(node) {
 		return &document{raw: raw}, nil
 	}
@@ -154,21 +168,32 @@ func encodeStream(docs []document) ([]byte, error) {
 		if i > 0 {
 			out.WriteString("---\n")
 		}
-		if d.doc == nil {
-			out.Write(d.raw)
-			if len(d.raw) > 0 && d.raw[len(d.raw)-1] != '\n' {
-				out.WriteByte('\n')
+		raw := d.raw
+		if d.doc != nil {
+			var err error
+			if raw, err = encodeDocument(d); err != nil {
+				return nil, err
 			}
-			continue
 		}
-		style := yaml.SequenceIndentStyle(yaml.DeriveSeqIndentStyle(string(d.raw)))
-		enc := yaml.NewEncoderWithOptions(&out, &yaml.EncoderOptions{SeqIndent: style})
-		if err := enc.Encode(d.doc); err != nil {
-			return nil, fmt.Errorf("encoding %s: %w", transformers.Describe(d.node), err)
+		out.Write(raw)
+		if len(raw) > 0 && raw[len(raw)-1] != '\n' {
+			out.WriteByte('\n')
 		}
-		if err := enc.Close(); err != nil {
-			return nil, err
-		}
+	}
+	return out.Bytes(), nil
+}
+
+// encodeDocument encodes a changed document with the sequence indentation
+// its input used (d.raw).
+func encodeDocument(d document) ([]byte, error) {
+	var out bytes.Buffer
+	style := yaml.SequenceIndentStyle(yaml.DeriveSeqIndentStyle(string(d.raw)))
+	enc := yaml.NewEncoderWithOptions(&out, &yaml.EncoderOptions{SeqIndent: style})
+	if err := enc.Encode(d.doc); err != nil {
+		return nil, fmt.Errorf("encoding %s: %w", transformers.Describe(d.node), err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
 	}
 	return out.Bytes(), nil
 }

@@ -5,6 +5,7 @@ package fn
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // API identity of the config.
@@ -92,9 +93,10 @@ func (s Sidecar) IsNative() bool { return s.Native == nil || *s.Native }
 
 // Fronts re-points Services that target the app's Port to the sidecar's Via
 // port, so that inbound traffic passes the sidecar.
+// Both take a port name or number, like a Service's targetPort.
 type Fronts struct {
-	Port string `json:"port"`
-	Via  string `json:"via"`
+	Port intstr.IntOrString `json:"port"`
+	Via  intstr.IntOrString `json:"via"`
 }
 
 // InitContainer runs to completion before the app starts.
@@ -129,10 +131,12 @@ type Volume struct {
 	corev1.VolumeSource `json:",inline"`
 	Files               map[string]string `json:"files,omitempty"`
 	FromFiles           []string          `json:"fromFiles,omitempty"`
-	Secret              bool              `json:"secret,omitempty"`
-	Isolate             string            `json:"isolate,omitempty"`
-	Claim               *Claim            `json:"claim,omitempty"`
-	Mounts              []Mount           `json:"mounts,omitempty"`
+	// Secret is either true (files and fromFiles generate a Secret rather
+	// than a ConfigMap) or a core/v1 secret volume source, as in a pod.
+	Secret  *SecretOption `json:"secret,omitempty"`
+	Isolate string        `json:"isolate,omitempty"`
+	Claim   *Claim        `json:"claim,omitempty"`
+	Mounts  []Mount       `json:"mounts,omitempty"`
 }
 
 // Isolation values for hostPath volumes.

@@ -33,11 +33,7 @@ func Default(pg *PodGraft) {
 	if s.SecurityProfile == "" {
 		s.SecurityProfile = ProfileNone
 	}
-	for i := range s.Volumes {
-		if s.Volumes[i].Isolate == "" {
-			s.Volumes[i].Isolate = IsolateNone
-		}
-	}
+	defaultVolumes(s)
 }
 
 // Validate checks a defaulted PodGraft. Every error carries its field path.
@@ -69,6 +65,7 @@ func Validate(pg *PodGraft) field.ErrorList {
 	errs = append(errs, oneOf(spec.Child("securityProfile"), pg.Spec.SecurityProfile, ProfileNone, ProfileRestricted)...)
 	errs = append(errs, validateProbes(spec.Child("probes"), pg.Spec.Probes)...)
 	errs = append(errs, validateRestricted(spec, pg.Spec)...)
+	errs = append(errs, validateVolumes(spec, pg.Spec)...)
 	return errs
 }
 
@@ -161,13 +158,11 @@ func validateContainers(spec *field.Path, s Spec) field.ErrorList {
 		}
 		if sc.Fronts != nil {
 			fp := p.Child("fronts")
-			if sc.Fronts.Port == "" {
-				errs = append(errs, field.Required(fp.Child("port"), "the app port (name or number) whose Services are re-pointed"))
-			}
-			if sc.Fronts.Via == "" {
+			errs = append(errs, validatePortRef(fp.Child("port"), sc.Fronts.Port, "the app port (name or number) whose Services are re-pointed")...)
+			if via := sc.Fronts.Via.String(); via == "" || via == "0" {
 				errs = append(errs, field.Required(fp.Child("via"), "the sidecar's own port that receives the traffic"))
-			} else if !hasPort(sc.Ports, sc.Fronts.Via) {
-				errs = append(errs, field.NotFound(fp.Child("via"), sc.Fronts.Via))
+			} else if !hasPort(sc.Ports, via) {
+				errs = append(errs, field.NotFound(fp.Child("via"), via))
 			}
 		}
 	}

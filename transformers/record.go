@@ -284,7 +284,7 @@ func unapply(t Template, e *Entry) {
 	removeIfEmpty(spec, "volumes")
 	if len(e.ClaimTemplates) > 0 {
 		resSpec := lookup(t.Resource.YNode(), "spec")
-		removeByName(lookup(resSpec, "volumeClaimTemplates"), set(e.ClaimTemplates))
+		removeClaimTemplates(lookup(resSpec, "volumeClaimTemplates"), set(e.ClaimTemplates))
 		removeIfEmpty(resSpec, "volumeClaimTemplates")
 	}
 }

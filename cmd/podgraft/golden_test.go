@@ -41,7 +41,9 @@ func goldenCases(t *testing.T) []goldenCase {
 	for _, cfg := range dirs {
 		dir := filepath.Dir(cfg)
 		rel, _ := filepath.Rel("../../testdata", dir)
-		c := goldenCase{name: rel, dir: dir}
+		abs, err := filepath.Abs(dir) // KRM cases run in the case's folder
+		require.NoError(t, err)
+		c := goldenCase{name: rel, dir: abs}
 		if b, err := os.ReadFile(filepath.Join(dir, "args.txt")); err == nil {
 			c.args = strings.Fields(string(b))
 		}
@@ -117,6 +119,9 @@ func TestGoldenKRM(t *testing.T) {
 			input, err := os.ReadFile(c.file("input.yaml"))
 			require.NoError(t, err)
 			rl := resourceList(t, input, configs[0])
+			// KRM mode resolves fromFiles against the working directory
+			// (kustomize runs exec functions in the kustomization root).
+			t.Chdir(c.dir)
 			stdout, stderr, code := runCLI(t, rl)
 			out := parseResourceList(t, stdout)
 			if c.exists("errors.txt") {

@@ -1,0 +1,134 @@
+package fn_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/podgraft/podgraft/fn"
+)
+
+func filesGraft(t *testing.T, name, volume, content string) *fn.Config {
+	t.Helper()
+	cfg, err := fn.DecodeNode(yaml.MustParse(`apiVersion: podgraft.dev/v1alpha1
+kind: PodGraft
+metadata: {name: `+name+`}
+spec:
+  requireReadinessProbe: "off"
+  volumes:
+    - name: `+volume+`
+      files: {a.conf: "`+content+`"}
+      mounts: [{containers: [web], mountPath: /etc/`+volume+`}]
+`), name+".yaml", t.TempDir())
+	require.NoError(t, err)
+	return cfg
+}
+
+const twoNamespaces = `apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: http}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: w, ports: [{name: http, containerPort: 3000}]}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: blog}
+spec:
+  template:
+    spec:
+      containers: [{name: web, image: w}]
+`
+
+func stream(t *testing.T, input string, remove bool, configs ...*fn.Config) string {
+	t.Helper()
+	p, err := fn.NewProcessor(configs, remove)
+	require.NoError(t, err)
+	out, err := fn.RunStream(p, []fn.Input{{Name: "in.yaml", Reader: strings.NewReader(input)}})
+	require.NoError(t, err)
+	return string(out)
+}
+
+func generatedNames(t *testing.T, out string) []string {
+	t.Helper()
+	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader([]byte(out)), OmitReaderAnnotations: true}).Read()
+	require.NoError(t, err)
+	var names []string
+	for _, n := range nodes {
+		if n.GetKind() == "ConfigMap" {
+			names = append(names, n.GetNamespace()+"/"+n.GetName())
+		}
+	}
+	return names
+}
+
+// Generated resources come out in one order whatever order the grafts
+// were applied in: by graft name, then volume, then namespace.
+func TestGeneratedOrderIsIndependentOfRuns(t *testing.T) {
+	a := filesGraft(t, "alpha", "conf", "a")
+	b := filesGraft(t, "beta", "extra", "b")
+	together := stream(t, twoNamespaces, false, b, a)
+	require.Equal(t, together, stream(t, stream(t, twoNamespaces, false, a), false, b), "alpha, later beta")
+	require.Equal(t, together, stream(t, stream(t, twoNamespaces, false, b), false, a), "beta, later alpha")
+	names := generatedNames(t, together)
+	require.Len(t, names, 4)
+	require.True(t, strings.HasPrefix(names[0], "shop/alpha-conf-"), names[0])
+	require.True(t, strings.HasPrefix(names[1], "blog/alpha-conf-"), names[1])
+	require.True(t, strings.HasPrefix(names[2], "shop/beta-extra-"), names[2])
+	require.Equal(t, stream(t, twoNamespaces, false, a), stream(t, together, true, b), "removing beta leaves alpha's alone")
+	require.Equal(t, twoNamespaces, stream(t, together, true, a, b))
+}
+
+// In KRM mode the generated resources are appended to the items, and a
+// re-run neither duplicates nor moves them.
+func TestKRMGeneratedItems(t *testing.T) {
+	cfg := `apiVersion: podgraft.dev/v1alpha1
+kind: PodGraft
+metadata: {name: edge}
+spec:
+  requireReadinessProbe: "off"
+  sidecars: [{name: nginx, image: nginx, ports: [{name: proxy, containerPort: 8080}], fronts: {port: http, via: proxy}}]
+  volumes:
+    - name: conf
+      files: {a.conf: "x"}
+      mounts: [{containers: [nginx], mountPath: /etc/nginx/conf.d}]
+`
+	items, err := (&kio.ByteReader{Reader: strings.NewReader(twoNamespaces), OmitReaderAnnotations: true}).Read()
+	require.NoError(t, err)
+	var rl bytes.Buffer
+	require.NoError(t, kio.ByteWriter{Writer: &rl, WrappingKind: kio.ResourceListKind, WrappingAPIVersion: kio.ResourceListAPIVersion,
+		FunctionConfig: yaml.MustParse(cfg)}.Write(items))
+	var out bytes.Buffer
+	results, err := fn.RunResourceList(&rl, &out, t.TempDir(), false)
+	require.NoError(t, err)
+	require.Zero(t, results.ExitCode(), "%v", results)
+	first := out.String()
+	require.Equal(t, 2, strings.Count(itemsOnly(first), "kind: ConfigMap"))
+	require.Contains(t, first, "targetPort: proxy")
+
+	var again bytes.Buffer
+	_, err = fn.RunResourceList(strings.NewReader(first), &again, t.TempDir(), false)
+	require.NoError(t, err)
+	require.Equal(t, itemsOnly(first), itemsOnly(again.String()), "a re-run changes no item")
+}
+
+// itemsOnly cuts the results off a ResourceList.
+func itemsOnly(rl string) string {
+	if i := strings.Index(rl, "\nresults:"); i >= 0 {
+		return rl[:i]
+	}
+	return rl
+}
