@@ -194,3 +194,23 @@ func TestConflictsEveryWorkload(t *testing.T) {
 	require.Equal(t, "two", rs[1].ResourceRef.Name)
 	require.Equal(t, "spec.jobTemplate.spec.template.spec.containers[0]", rs[1].Field.Path)
 }
+
+// Two grafts that would fill the same missing probe clash in either order:
+// left to whichever came first, the pod would depend on the order.
+func TestTwoGraftsFillingOneProbe(t *testing.T) {
+	fill := func(graft, path string) transformers.Probes {
+		return transformers.Probes{Graft: graft, Results: &transformers.Results{}, Items: []transformers.ProbeSet{{
+			Source: "spec.probes[0]", Containers: []string{"web"},
+			Probes: map[transformers.ProbeKind]*yaml.Node{transformers.Readiness: yaml.MustParse("httpGet: {path: " + path + ", port: 8080}").YNode()},
+		}}}
+	}
+	for _, order := range [][2]string{{"a", "b"}, {"b", "a"}} {
+		pod := yaml.MustParse(podWithPorts)
+		_, err := fill(order[0], "/"+order[0]).Filter([]*yaml.RNode{pod})
+		require.NoError(t, err)
+		before := pod.MustString()
+		_, err = fill(order[1], "/"+order[1]).Filter([]*yaml.RNode{pod})
+		require.ErrorContains(t, err, order[1]+`: spec.probes[0].readiness would fill the readiness probe of container "web", but `+order[0]+` set it`)
+		require.Equal(t, before, pod.MustString())
+	}
+}

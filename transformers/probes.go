@@ -128,11 +128,14 @@ func (f Probes) probe(t Template, errs *ErrorList) {
 				}
 				key := c.name() + ":" + string(kind)
 				if owner := probeOwner(rec, f.Graft, key); owner != "" {
+					// Also without override: were the probe left to whichever
+					// graft came first, the pod would depend on the order the
+					// grafts were applied in.
+					format := "%s: %s.%s would fill the %s probe of container %q, but %s set it; two grafts cannot own one probe, or the pod would depend on which was applied first"
 					if item.Override {
-						errs.Addf(t.Resource, t.Field("spec", c.field(), kind.Field()),
-							"%s: %s.%s has override: true, but the %s probe of container %q was set by %s; two grafts cannot own one probe",
-							f.Graft, item.Source, kind, kind, c.name(), owner)
+						format = "%s: %s.%s has override: true, but the %s probe of container %q was set by %s; two grafts cannot own one probe"
 					}
+					errs.Addf(t.Resource, t.Field("spec", c.field(), kind.Field()), format, f.Graft, item.Source, kind, kind, c.name(), owner)
 					continue
 				}
 				existing := lookup(c.node, kind.Field())
