@@ -203,9 +203,9 @@ func validateClaim(p *field.Path, v Volume) field.ErrorList {
 		return append(errs, field.Forbidden(cp, "only applies to a persistentVolumeClaim volume"))
 	}
 	if v.Claim.PerReplica {
-		if pvc.ClaimName != "" {
-			errs = append(errs, field.Forbidden(p.Child("persistentVolumeClaim", "claimName"),
-				"with claim.perReplica the volumeClaimTemplates entry is named after the volume (each replica gets <volume>-<statefulset>-<ordinal>); leave claimName out"))
+		if pvc.ClaimName != "" && pvc.ClaimName != v.Name {
+			errs = append(errs, field.Invalid(p.Child("persistentVolumeClaim", "claimName"), pvc.ClaimName,
+				"with claim.perReplica the volumeClaimTemplates entry is named after the volume (each replica gets <volume>-<statefulset>-<ordinal>): use the volume's name, "+v.Name+", or leave claimName out"))
 		}
 		if pvc.ReadOnly {
 			errs = append(errs, field.Forbidden(p.Child("persistentVolumeClaim", "readOnly"), "does not apply to a per-replica claim; set readOnly on the mounts"))

@@ -39,7 +39,7 @@ func TestValidateVolumes(t *testing.T) {
 		"bad access mode":              {"  - {name: v, persistentVolumeClaim: {claimName: c}, claim: {storage: 1Gi, accessModes: [RWX]}}", `spec.volumes[0].claim.accessModes[0]: Unsupported value: "RWX"`},
 		"claim without a name":         {"  - {name: v, persistentVolumeClaim: {}}", "spec.volumes[0].persistentVolumeClaim.claimName: Required value"},
 		"per-replica names the template": {"  - {name: v, persistentVolumeClaim: {claimName: c}, claim: {storage: 1Gi, perReplica: true}}",
-			"spec.volumes[0].persistentVolumeClaim.claimName: Forbidden: with claim.perReplica the volumeClaimTemplates entry is named after the volume"},
+			`spec.volumes[0].persistentVolumeClaim.claimName: Invalid value: "c": with claim.perReplica the volumeClaimTemplates entry is named after the volume`},
 		"bad file key":          {"  - {name: v, files: {'a b': x}}", `spec.volumes[0].files[a b]: Invalid value: "a b"`},
 		"file key twice":        {"  - {name: v, files: {nginx.conf: x}, fromFiles: [conf/nginx.conf]}", "spec.volumes[0].fromFiles[0]: Duplicate value: \"nginx.conf (also at spec.volumes[0].files[nginx.conf])"},
 		"fromFiles escapes":     {"  - {name: v, fromFiles: [../x]}", `spec.volumes[0].fromFiles[0]: Invalid value: "../x": must not leave the config's folder`},

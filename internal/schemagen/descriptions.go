@@ -68,7 +68,7 @@ var descriptions = map[string]string{
 	"Volume.name":      "The volume's name in the pod.",
 	"Volume.files":     "File contents by key: podgraft generates a ConfigMap (a Secret with secret: true) named <graft>-<volume>-<hash> in each target namespace and mounts it.",
 	"Volume.fromFiles": "Files whose contents go into the generated ConfigMap or Secret, relative to the config file (standalone) or the working directory (KRM); they must not escape it.",
-	"Volume.secret":    "Generate a Secret rather than a ConfigMap for files and fromFiles.",
+	"Volume.secret":    "true: files and fromFiles generate a Secret rather than a ConfigMap; a mapping: a secret volume source (secretName, items, defaultMode, optional), as in a pod.",
 	"Volume.isolate":   "For hostPath volumes: none (default), namespace or workload appends /<namespace>[/<name>] to the path, so that tenants never share files.",
 	"Volume.claim":     "Generate the PersistentVolumeClaim that persistentVolumeClaim.claimName names, in each target namespace, unless the input already has it.",
 	"Volume.mounts":    "Where to mount the volume.",

@@ -108,6 +108,13 @@ func mapKubernetesScalars(t reflect.Type) *jsonschema.Schema {
 			{Type: "integer"},
 			{Type: "string"},
 		}}
+	case reflect.TypeOf(fn.SecretOption{}):
+		// secret: true generates a Secret from files; a mapping is a
+		// core/v1 secret volume source, as in a pod.
+		return &jsonschema.Schema{AnyOf: []*jsonschema.Schema{
+			{Type: "boolean"},
+			{Ref: "#/$defs/SecretVolumeSource"},
+		}}
 	case reflect.TypeOf(metav1.Time{}), reflect.TypeOf(metav1.MicroTime{}):
 		return &jsonschema.Schema{Type: "string", Format: "date-time"}
 	case reflect.TypeOf(metav1.FieldsV1{}):
