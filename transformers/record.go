@@ -74,7 +74,9 @@ func (rec Record) Save(t Template) {
 		return
 	}
 	b, _ := json.Marshal(rec) // maps and string slices always marshal
-	if lookup(tmpl, "metadata") == nil {
+	if m := lookup(tmpl, "metadata"); m != nil && m.Kind == yaml.ScalarNode && m.Tag == "!!null" {
+		*m = *newNode(yaml.MappingNode) // "metadata:" with no value
+	} else if m == nil {
 		// metadata reads best above spec, where Kubernetes prints it.
 		tmpl.Content = append([]*yaml.Node{{Kind: yaml.ScalarNode, Tag: "!!str", Value: "metadata"}, newNode(yaml.MappingNode)}, tmpl.Content...)
 	}
