@@ -3,6 +3,7 @@ package transformers
 import (
 	"bytes"
 	"path"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -133,7 +134,7 @@ func (f Volumes) graft(t Template, errs *ErrorList) {
 	var volumes []volumeWrite
 	var generated []string
 	for _, v := range f.Items {
-		w, ok := f.plan(t, spec, v, errs)
+		w, ok := f.plan(t, spec, rec, v, errs)
 		if !ok {
 			continue
 		}
@@ -144,7 +145,7 @@ func (f Volumes) graft(t Template, errs *ErrorList) {
 			generated = append(generated, v.Files.Kind()+"/"+v.Files.Name(f.Graft, v.Name))
 		}
 	}
-	mounts := f.planMounts(t, spec, errs)
+	mounts := f.planMounts(t, spec, rec, errs)
 	if len(errs.Results) > mark {
 		return
 	}
@@ -178,7 +179,7 @@ func (f Volumes) graft(t Template, errs *ErrorList) {
 // checks it against what the pod already has. A volume that is already
 // there with the same source is used as it is and not recorded, so that
 // removal leaves it.
-func (f Volumes) plan(t Template, spec *yaml.Node, v GraftVolume, errs *ErrorList) (volumeWrite, bool) {
+func (f Volumes) plan(t Template, spec *yaml.Node, rec Record, v GraftVolume, errs *ErrorList) (volumeWrite, bool) {
 	node := plain(v.Node)
 	switch {
 	case v.Files != nil:
@@ -197,17 +198,18 @@ func (f Volumes) plan(t Template, spec *yaml.Node, v GraftVolume, errs *ErrorLis
 		}
 	}
 	if v.Claim != nil && v.Claim.PerReplica {
-		return f.planClaimTemplate(t, spec, v, errs)
+		return f.planClaimTemplate(t, spec, rec, v, errs)
 	}
 	w := volumeWrite{volume: node, name: v.Name}
 	vols := lookup(spec, "volumes")
 	if i := indexByName(vols, v.Name); i >= 0 {
-		if sameVolume(vols.Content[i], node) {
-			return volumeWrite{}, true
+		owner := otherOwner(rec, f.Graft, func(e *Entry) []string { return e.Volumes }, v.Name)
+		if sameVolume(vols.Content[i], node) && owner == "" {
+			return volumeWrite{}, true // the pod's own volume, used as it is
 		}
 		errs.Addf(t.Resource, t.Field("spec", "volumes["+strconv.Itoa(i)+"]"),
-			"%s: volume %q (%s, %s) clashes with the pod's volume %q (%s), which has a different source; rename one of them",
-			f.Graft, v.Name, v.Source, volumeSource(node), v.Name, volumeSource(vols.Content[i]))
+			"%s: volume %q (%s, %s) clashes with %s volume %q (%s); rename one of them",
+			f.Graft, v.Name, v.Source, volumeSource(node), whose(owner), v.Name, volumeSource(vols.Content[i]))
 		return volumeWrite{}, false
 	}
 	if resSpec := lookup(t.Resource.YNode(), "spec"); t.Node != t.Resource {
@@ -223,7 +225,7 @@ func (f Volumes) plan(t Template, spec *yaml.Node, v GraftVolume, errs *ErrorLis
 
 // planClaimTemplate turns a perReplica claim into a volumeClaimTemplates
 // entry named after the volume. Only a StatefulSet has them.
-func (f Volumes) planClaimTemplate(t Template, spec *yaml.Node, v GraftVolume, errs *ErrorList) (volumeWrite, bool) {
+func (f Volumes) planClaimTemplate(t Template, spec *yaml.Node, rec Record, v GraftVolume, errs *ErrorList) (volumeWrite, bool) {
 	if t.Resource.GetKind() != "StatefulSet" || apiGroup(t.Resource.GetApiVersion()) != "apps" {
 		errs.Addf(t.Resource, "", "%s: %s.claim.perReplica adds a volumeClaimTemplates entry, which only a StatefulSet has; target StatefulSets only with this volume, or drop perReplica to share one claim",
 			f.Graft, v.Source)
@@ -239,12 +241,13 @@ func (f Volumes) planClaimTemplate(t Template, spec *yaml.Node, v GraftVolume, e
 	resSpec := lookup(t.Resource.YNode(), "spec")
 	if seq := lookup(resSpec, "volumeClaimTemplates"); seq != nil {
 		if i := claimTemplateIndex(seq, v.Name); i >= 0 {
-			if sameVolume(lookup(seq.Content[i], "spec"), lookup(tmpl, "spec")) {
-				return volumeWrite{}, true
+			owner := otherOwner(rec, f.Graft, func(e *Entry) []string { return e.ClaimTemplates }, v.Name)
+			if sameVolume(lookup(seq.Content[i], "spec"), lookup(tmpl, "spec")) && owner == "" {
+				return volumeWrite{}, true // the StatefulSet's own, used as it is
 			}
 			errs.Addf(t.Resource, FieldPath("spec", "volumeClaimTemplates["+strconv.Itoa(i)+"]"),
-				"%s: the per-replica claim of volume %q (%s) clashes with the existing volumeClaimTemplates entry %q, which has a different spec; rename one of them",
-				f.Graft, v.Name, v.Source, v.Name)
+				"%s: the per-replica claim of volume %q (%s) clashes with %s volumeClaimTemplates entry %q; rename one of them",
+				f.Graft, v.Name, v.Source, whose(owner), v.Name)
 			return volumeWrite{}, false
 		}
 	}
@@ -305,7 +308,7 @@ func allowedHostPath(p string, prefixes []string) bool {
 }
 
 // planMounts resolves every mount's containers and checks mountPaths.
-func (f Volumes) planMounts(t Template, spec *yaml.Node, errs *ErrorList) []mountWrite {
+func (f Volumes) planMounts(t Template, spec *yaml.Node, rec Record, errs *ErrorList) []mountWrite {
 	var out []mountWrite
 	taken := map[string]string{} // "<container>:<mountPath>" -> the config mount that takes it
 	for _, v := range f.Items {
@@ -332,12 +335,13 @@ func (f Volumes) planMounts(t Template, spec *yaml.Node, errs *ErrorList) []moun
 				}
 				taken[key] = m.Source
 				if i, existing := mountAt(c.node, m.MountPath); existing != nil {
-					if sameVolume(existing, mount) {
-						continue // already mounted exactly so; used as it is
+					owner := otherOwner(rec, f.Graft, func(e *Entry) []string { return e.Mounts }, cname+":"+str(existing, "mountPath"))
+					if sameVolume(existing, mount) && owner == "" {
+						continue // the container's own mount, used as it is
 					}
 					errs.Addf(t.Resource, t.Field("spec", c.field, "volumeMounts["+strconv.Itoa(i)+"]"),
-						"%s: %s mounts volume %q at %q in container %q, where volume %q is already mounted",
-						f.Graft, m.Source, v.Name, m.MountPath, cname, str(existing, "name"))
+						"%s: %s mounts volume %q at %q in container %q, but %s mount of volume %q is already there",
+						f.Graft, m.Source, v.Name, m.MountPath, cname, whose(owner), str(existing, "name"))
 					continue
 				}
 				out = append(out, mountWrite{container: c.node, cname: cname, mount: mount, mountPath: m.MountPath})
@@ -522,4 +526,31 @@ func insertBefore(seq, node *yaml.Node, isLater func(*yaml.Node) bool) {
 	seq.Content = append(seq.Content, nil)
 	copy(seq.Content[i+1:], seq.Content[i:])
 	seq.Content[i] = node
+}
+
+// otherOwner names a graft other than self whose record lists item, or "".
+// What another graft added is never shared: removing that graft would take
+// it away from under this one.
+func otherOwner(rec Record, self string, items func(*Entry) []string, item string) string {
+	var owners []string
+	for graft, e := range rec {
+		if graft == self {
+			continue
+		}
+		for _, it := range items(e) {
+			if it == item {
+				owners = append(owners, graft)
+			}
+		}
+	}
+	sort.Strings(owners)
+	return strings.Join(owners, ", ")
+}
+
+// whose says who added a pod's item, for messages.
+func whose(owner string) string {
+	if owner == "" {
+		return "the pod's own"
+	}
+	return owner + "'s"
 }

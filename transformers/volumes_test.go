@@ -142,11 +142,11 @@ func TestVolumesErrors(t *testing.T) {
 		},
 		"volume name clash": {
 			items: []transformers.GraftVolume{volume(t, "name: tmp\nhostPath: {path: /tmp}", "web|/x")},
-			want:  `volume "tmp" (spec.volumes[0], hostPath) clashes with the pod's volume "tmp" (emptyDir)`,
+			want:  `volume "tmp" (spec.volumes[0], hostPath) clashes with the pod's own volume "tmp" (emptyDir)`,
 		},
 		"mountPath taken": {
 			items: []transformers.GraftVolume{volume(t, "name: s\nemptyDir: {}", "web|/tmp/")},
-			want:  `mounts volume "s" at "/tmp/" in container "web", where volume "tmp" is already mounted`,
+			want:  `mounts volume "s" at "/tmp/" in container "web", but the pod's own mount of volume "tmp" is already there`,
 		},
 		"two mounts at one path": {
 			items: []transformers.GraftVolume{volume(t, "name: s\nemptyDir: {}", "*|/x", "web|/x")},
@@ -179,6 +179,18 @@ func TestVolumesErrors(t *testing.T) {
 			require.Equal(t, before, d.MustString(), "nothing is written when a check fails")
 		})
 	}
+}
+
+// A volume or mount another graft added is never shared, even when it is
+// the same: removing that graft would take it away from under this one.
+func TestVolumesAnotherGraftsVolume(t *testing.T) {
+	d := yaml.MustParse(volumePod)
+	_, err := transformers.Volumes{Graft: "a", Items: []transformers.GraftVolume{volume(t, "name: s\nemptyDir: {}", "web|/s")}}.Filter([]*yaml.RNode{d})
+	require.NoError(t, err)
+	_, err = transformers.Volumes{Graft: "b", Items: []transformers.GraftVolume{volume(t, "name: s\nemptyDir: {}", "worker|/s")}}.Filter([]*yaml.RNode{d})
+	require.ErrorContains(t, err, `b: volume "s" (spec.volumes[0], emptyDir) clashes with a's volume "s" (emptyDir)`)
+	_, err = transformers.Volumes{Graft: "b", Items: []transformers.GraftVolume{volume(t, "name: t\nemptyDir: {}", "web|/s")}}.Filter([]*yaml.RNode{d})
+	require.ErrorContains(t, err, `but a's mount of volume "s" is already there`)
 }
 
 func TestVolumesHostPathIsolation(t *testing.T) {
