@@ -48,6 +48,9 @@ func DecodeNode(node *yaml.RNode, source, baseDir string) (*Config, error) {
 	if node.YNode().Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s: a PodGraft must be a mapping, not a %s", source, kindName(node.YNode().Kind))
 	}
+	if err := checkConfig(node, source); err != nil {
+		return nil, err
+	}
 	raw, err := nodeToJSON(node)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)

@@ -21,22 +21,26 @@ import (
 func RunResourceList(in io.Reader, out io.Writer, baseDir string, remove bool) (framework.Results, error) {
 	// The input is kept as bytes so that on error the items can be written
 	// back exactly as they came, without the cost of copying every node.
-	input, err := io.ReadAll(in)
+	budget := int64(MaxResourceListBytes)
+	input, err := io.ReadAll(newLimitReader(in, &budget, MaxResourceListBytes))
 	if err != nil {
 		return writeFailure(out, fmt.Errorf("reading the ResourceList: %w", err))
 	}
-	rw := &kio.ByteReadWriter{Reader: bytes.NewReader(input), KeepReaderAnnotations: true}
-	items, err := rw.Read()
+	rw, items, err := readResourceList(input)
 	if err != nil {
-		return writeFailure(out, fmt.Errorf("reading the ResourceList: %w", err))
+		return writeFailure(out, err)
 	}
-	results := processResourceList(&items, rw.FunctionConfig, baseDir, remove)
+	results := checkItems(items)
 	if results.ExitCode() != 0 {
-		rw = &kio.ByteReadWriter{Reader: bytes.NewReader(input), KeepReaderAnnotations: true}
-		if items, err = rw.Read(); err != nil {
+		return writeAsRead(out, input, results)
+	}
+	results = append(results, processResourceList(&items, rw.FunctionConfig, baseDir, remove)...)
+	if results.ExitCode() != 0 {
+		if rw, items, err = readResourceList(input); err != nil {
 			return nil, err
 		}
 	}
+	locateItems(results, items)
 	if len(results) > 0 {
 		node, err := resultsNode(results)
 		if err != nil {
@@ -44,9 +48,14 @@ func RunResourceList(in io.Reader, out io.Writer, baseDir string, remove bool) (
 		}
 		rw.Results = node
 	}
-	rw.Writer = out
-	if err := rw.Write(items); err != nil {
-		return nil, err
+	// The ResourceList is written whole or not at all: items that are not
+	// resources cannot be written back, and then only the results are.
+	var buf bytes.Buffer
+	if err := writeResourceList(&buf, rw.WrappingAPIVersion, rw.WrappingKind, items, rw.FunctionConfig, rw.Results, true); err != nil {
+		return writeResults(out, append(results, errorResults(fmt.Errorf("writing the items back: %w", err))...))
+	}
+	if _, err := out.Write(buf.Bytes()); err != nil {
+		return nil, fmt.Errorf("writing the ResourceList: %w", err)
 	}
 	return results, nil
 }
@@ -57,6 +66,9 @@ func RunResourceList(in io.Reader, out io.Writer, baseDir string, remove bool) (
 func processResourceList(items *[]*yaml.RNode, fnConfig *yaml.RNode, baseDir string, remove bool) framework.Results {
 	if fnConfig == nil || fnConfig.IsNilOrEmpty() {
 		return errorResults(errors.New("functionConfig is missing: give a PodGraft (apiVersion: " + APIVersion + ", kind: " + Kind + ")"))
+	}
+	if k := fnConfig.YNode().Kind; k != yaml.MappingNode {
+		return errorResults(fmt.Errorf("functionConfig: expected a PodGraft (a mapping), got a %s", kindName(k)))
 	}
 	if k := fnConfig.GetKind(); k != Kind {
 		return errorResults(fmt.Errorf("functionConfig: kind: expected %s, got %q (apiVersion %s)", Kind, k, APIVersion))
@@ -73,6 +85,9 @@ func processResourceList(items *[]*yaml.RNode, fnConfig *yaml.RNode, baseDir str
 		return append(p.Results.Items, resultsError(err)...)
 	}
 	*items = p.finishItems(*items)
+	if rs := checkEditedItems(*items, p.Touched); len(rs) > 0 {
+		return append(p.Results.Items, rs...)
+	}
 	return p.Results.Items
 }
 
@@ -82,7 +97,11 @@ func errorResults(err error) framework.Results {
 
 // writeFailure writes an empty ResourceList that carries the error.
 func writeFailure(out io.Writer, cause error) (framework.Results, error) {
-	results := errorResults(cause)
+	return writeResults(out, errorResults(cause))
+}
+
+// writeResults writes an empty ResourceList that carries the results.
+func writeResults(out io.Writer, results framework.Results) (framework.Results, error) {
 	node, err := resultsNode(results)
 	if err != nil {
 		return nil, err
@@ -95,9 +114,5 @@ func writeFailure(out io.Writer, cause error) (framework.Results, error) {
 }
 
 func resultsNode(results framework.Results) (*yaml.RNode, error) {
-	var buf bytes.Buffer
-	if err := yaml.NewEncoder(&buf).Encode(results); err != nil {
-		return nil, err
-	}
-	return yaml.Parse(buf.String())
+	return resultsSequence(results)
 }

@@ -65,8 +65,9 @@ type document struct {
 func RunStream(p *Processor, inputs []Input) ([]byte, error) {
 	var docs []document
 	var failed framework.Results
+	budget := int64(MaxInputBytes) // shared by all inputs
 	for _, in := range inputs {
-		reader := utilyaml.NewYAMLReader(bufio.NewReaderSize(in.Reader, 64*1024))
+		reader := utilyaml.NewYAMLReader(bufio.NewReaderSize(newLimitReader(in.Reader, &budget, MaxInputBytes), 64*1024))
 		for index := 1; ; index++ {
 			raw, err := reader.Read()
 			if errors.Is(err, io.EOF) {
@@ -109,6 +110,7 @@ func RunStream(p *Processor, inputs []Input) ([]byte, error) {
 	if p.Results.HasErrors() {
 		return nil, p.Results.Items
 	}
+	warnIfEmpty(p, inputs, len(docs))
 	return encodeStream(finishStream(p, docs))
 }
 
@@ -140,6 +142,9 @@ func graftDocument(p *Processor, raw []byte) (*document, error) {
 		return nil, &StreamError{Err: fmt.Errorf("expected a Kubernetes resource (a mapping), got a %s", kindName(root.Kind))}
 	}
 	node := yaml.NewRNode(root)
+	if err := checkResource(node); err != nil {
+		return nil, err
+	}
 	if node.GetKind() == "" || node.GetApiVersion() == "" {
 		missing := "kind"
 		if node.GetApiVersion() == "" {
@@ -156,6 +161,9 @@ func graftDocument(p *Processor, raw []byte) (*document, error) {
 	}
 	if !p.Touched.Has(node) {
 		return &document{raw: raw}, nil
+	}
+	if err := checkEdited(node); err != nil {
+		return nil, err
 	}
 	return &document{doc: &doc, node: node, raw: raw}, nil
 }

@@ -91,6 +91,9 @@ func (l Locator) Templates(r *yaml.RNode) ([]Template, error) {
 	if !ok {
 		return nil, nil
 	}
+	if err := CheckMetadata(r.YNode(), ""); err != nil {
+		return nil, fmt.Errorf("%s: %w", Describe(r), err)
+	}
 	if len(tk.Path) == 0 {
 		return []Template{{Resource: r, Node: r}}, nil
 	}
@@ -106,7 +109,11 @@ func (l Locator) Templates(r *yaml.RNode) ([]Template, error) {
 				Describe(r), strings.Join(tk.Path[:i+1], "."), nodeKind(node.YNode()))
 		}
 	}
-	return []Template{{Resource: r, Node: node, Path: strings.Join(tk.Path, ".")}}, nil
+	path := strings.Join(tk.Path, ".")
+	if err := CheckMetadata(node.YNode(), path); err != nil {
+		return nil, fmt.Errorf("%s: %w", Describe(r), err)
+	}
+	return []Template{{Resource: r, Node: node, Path: path}}, nil
 }
 
 func apiGroup(apiVersion string) string {

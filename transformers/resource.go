@@ -11,11 +11,14 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// Ref identifies a resource for results and errors.
+// Ref identifies a resource for results and errors. It reads the nodes
+// itself rather than with kyaml's getters, which panic on some malformed
+// metadata, since errors about malformed resources need it too.
 func Ref(r *yaml.RNode) *yaml.ResourceIdentifier {
+	y := r.YNode()
 	return &yaml.ResourceIdentifier{
-		TypeMeta: yaml.TypeMeta{APIVersion: r.GetApiVersion(), Kind: r.GetKind()},
-		NameMeta: yaml.NameMeta{Name: r.GetName(), Namespace: r.GetNamespace()},
+		TypeMeta: yaml.TypeMeta{APIVersion: scalarValue(lookup(y, "apiVersion")), Kind: scalarValue(lookup(y, "kind"))},
+		NameMeta: yaml.NameMeta{Name: metaString(y, "name"), Namespace: metaString(y, "namespace")},
 	}
 }
 

@@ -1,0 +1,128 @@
+package fn
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// fuzzWorkloads is the fixed input the decoded configs are applied to: a
+// workload of each template shape, and a custom kind.
+const fuzzWorkloads = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop, labels: {app: web, tier: front}, annotations: {team: shop}}
+spec:
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      initContainers:
+        - {name: setup, image: busybox}
+      containers:
+        - name: web
+          image: shop/web:1.0
+          ports: [{name: http, containerPort: 3000}]
+        - {name: worker, image: shop/worker:1.0}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly}
+spec:
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers: [{name: job, image: shop/job}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: bare}
+spec:
+  containers: [{name: app, image: app}]
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w}
+spec:
+  template:
+    spec:
+      containers: [{name: app, image: app}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  ports: [{port: 80, targetPort: http}]
+`
+
+// FuzzDecodeConfig feeds arbitrary bytes to the config decoder. A config
+// that decodes must be valid, hash the same when decoded again, and graft
+// a fixed set of workloads either cleanly or with an error, never a panic;
+// a graft that succeeds must be idempotent, byte for byte, and removable.
+func FuzzDecodeConfig(f *testing.F) {
+	files, err := filepath.Glob("../testdata/*/*/config.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		configs, err := decodeConfigStream(bytes.NewReader(data), "config.yaml", dir)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("an error without a message")
+			}
+			return
+		}
+		for _, c := range configs {
+			if errs := Validate(&c.PodGraft); len(errs) > 0 {
+				t.Fatalf("a decoded config does not validate: %v", errs)
+			}
+			again, err := DecodeNode(c.Node, c.Source, dir)
+			if err != nil {
+				t.Fatalf("a decoded config does not decode again: %v", err)
+			}
+			if again.Hash != c.Hash {
+				t.Fatalf("the hash changed on a second decode: %s != %s", c.Hash, again.Hash)
+			}
+		}
+		out, ok := graftStream(t, configs, false, []byte(fuzzWorkloads))
+		if !ok {
+			return
+		}
+		again, ok := graftStream(t, configs, false, out)
+		if !ok {
+			t.Fatalf("a second run failed on the output of the first:\n%s", out)
+		}
+		if !bytes.Equal(out, again) {
+			t.Fatalf("a second run changed the output\nfirst:\n%s\nsecond:\n%s", out, again)
+		}
+		if _, ok := graftStream(t, configs, true, out); !ok {
+			t.Fatalf("--remove failed on the output:\n%s", out)
+		}
+	})
+}
+
+// graftStream runs configs over input in standalone mode; ok is false when
+// the run failed with an error (which must then carry a message).
+func graftStream(t *testing.T, configs []*Config, remove bool, input []byte) ([]byte, bool) {
+	t.Helper()
+	p, err := NewProcessor(configs, remove)
+	if err != nil {
+		return nil, false
+	}
+	out, err := RunStream(p, []Input{{Name: "input.yaml", Reader: bytes.NewReader(input)}})
+	if err != nil {
+		if err.Error() == "" {
+			t.Fatal("an error without a message")
+		}
+		return nil, false
+	}
+	return out, true
+}
