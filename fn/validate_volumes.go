@@ -42,10 +42,9 @@ func validateVolumes(spec *field.Path, s Spec) field.ErrorList {
 	seen := map[string]*field.Path{}
 	for i, v := range s.Volumes {
 		p := spec.Child("volumes").Index(i)
-		switch {
-		case v.Name == "":
+		if v.Name == "" {
 			errs = append(errs, field.Required(p.Child("name"), "must not be empty"))
-		default:
+		} else {
 			for _, msg := range validation.IsDNS1123Label(v.Name) {
 				errs = append(errs, field.Invalid(p.Child("name"), v.Name, msg))
 			}

@@ -59,9 +59,9 @@ func TestScenarioIsTheExample(t *testing.T) {
 		"expected.yaml":   "expected.yaml",
 		"conf/nginx.conf": "conf/nginx.conf",
 	} {
-		a, err := os.ReadFile(filepath.Join("../../testdata/scenario/web-with-proxy", golden))
+		a, err := os.ReadFile(filepath.Join("..", "..", "testdata", "scenario", "web-with-proxy", golden))
 		require.NoError(t, err)
-		b, err := os.ReadFile(filepath.Join("../../examples/web-with-proxy", example))
+		b, err := os.ReadFile(filepath.Join("..", "..", "examples", "web-with-proxy", example))
 		require.NoError(t, err)
 		require.Equal(t, string(b), string(a), "testdata/scenario/web-with-proxy/%s differs from examples/web-with-proxy/%s", golden, example)
 	}
