@@ -132,10 +132,11 @@ func (p *Processor) generatedOrder(nodes []*yaml.RNode) []int {
 }
 
 // finishStream runs Finish over the held documents of a stream: a held
-// document that nothing changed goes out as its original bytes, a dropped
-// one goes out not at all, and the generated resources come last, with the
-// sequence indentation of the stream's first document.
-func finishStream(p *Processor, docs []document) []document {
+// document that nothing changed goes out as its original bytes, a changed
+// one must pass checkEdited like every changed document, a dropped one
+// goes out not at all, and the generated resources come last, with the
+// sequence indentation of the first document that has a block list.
+func finishStream(p *Processor, docs []document) ([]document, error) {
 	var held []*yaml.RNode
 	for _, d := range docs {
 		if d.held {
@@ -153,6 +154,8 @@ func finishStream(p *Processor, docs []document) []document {
 			}
 			if !d.changed && !p.Touched.Has(d.node) {
 				d.doc = nil // unchanged: its original bytes
+			} else if err := checkEdited(d.node); err != nil {
+				return nil, err
 			}
 		}
 		kept = append(kept, d)
@@ -172,7 +175,7 @@ func finishStream(p *Processor, docs []document) []document {
 	for i, j := range p.generatedOrder(nodes) {
 		kept[tail+i] = block[j]
 	}
-	return kept
+	return kept, nil
 }
 
 // seqStyleSample returns the bytes of the first document that has a block

@@ -132,3 +132,22 @@ func itemsOnly(rl string) string {
 	}
 	return rl
 }
+
+// A Service podgraft re-points must pass the checks of every changed
+// document: with a duplicate key, kubectl would keep the other value.
+func TestRepointedServiceWithDuplicateKeys(t *testing.T) {
+	cfg, err := fn.DecodeNode(yaml.MustParse(`apiVersion: podgraft.dev/v1alpha1
+kind: PodGraft
+metadata: {name: edge}
+spec:
+  requireReadinessProbe: "off"
+  sidecars: [{name: nginx, image: nginx, ports: [{name: proxy, containerPort: 8080}], fronts: {port: http, via: proxy}}]
+`), "edge.yaml", t.TempDir())
+	require.NoError(t, err)
+	input := strings.Replace(twoNamespaces, "ports: [{port: 80, targetPort: http}]", "ports: [{port: 80, targetPort: http, targetPort: http}]", 1)
+	p, err := fn.NewProcessor([]*fn.Config{cfg}, false)
+	require.NoError(t, err)
+	_, err = fn.RunStream(p, []fn.Input{{Name: "in.yaml", Reader: strings.NewReader(input)}})
+	require.ErrorContains(t, err, "targetPort")
+	require.ErrorContains(t, err, "Service shop/web")
+}

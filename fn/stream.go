@@ -111,7 +111,11 @@ func RunStream(p *Processor, inputs []Input) ([]byte, error) {
 		return nil, p.Results.Items
 	}
 	warnIfEmpty(p, inputs, len(docs))
-	return encodeStream(finishStream(p, docs))
+	docs, err := finishStream(p, docs)
+	if err != nil {
+		return nil, err
+	}
+	return encodeStream(docs)
 }
 
 // locate tells results which file and document they are about.
