@@ -37,3 +37,10 @@ func TestThousands(t *testing.T) {
 		require.Equal(t, want, thousands(n))
 	}
 }
+
+func TestStarvedWhenWallFarExceedsCPU(t *testing.T) {
+	require.False(t, measurement{runs: 1, wall: time.Second, cpu: 2 * time.Second}.starved(), "parallel GC: CPU above wall is fine")
+	require.False(t, measurement{runs: 1, wall: 14 * time.Second, cpu: 10 * time.Second}.starved())
+	require.True(t, measurement{runs: 1, wall: 119 * time.Second, cpu: 12 * time.Second}.starved())
+	require.False(t, measurement{skipped: "skipped: x"}.starved())
+}

@@ -145,6 +145,11 @@ type measurement struct {
 
 func (m measurement) ok() bool { return m.skipped == "" && m.runs > 0 }
 
+// starved reports a wall time well over the CPU time. The programs measured
+// are CPU-bound on files in the page cache, so that means they waited for a
+// core: other work on the machine, and wall times that cannot be trusted.
+func (m measurement) starved() bool { return m.ok() && m.wall > m.cpu*3/2 }
+
 // measure runs c up to runs times, stopping early once budget is spent (a
 // case that takes minutes is not worth repeating five times).
 func measure(c command, outFile string, runs int, budget, timeout time.Duration) measurement {
