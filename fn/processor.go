@@ -116,18 +116,14 @@ func (p *Processor) compile(c *Config, remove bool) (graftChain, error) {
 		Results:   p.Results,
 	}
 	reconcile := transformers.Reconcile{Graft: name, Hash: c.Hash, Select: sel, Remove: remove, Check: p.check, Results: p.Results, Touched: p.Touched}
-	if remove || p.check {
-		chain := graftChain{name: name, filters: []kio.Filter{reconcile}}
-		if remove && !p.check {
-			chain.plan = &transformers.Plan{Graft: name, Remove: true, Results: p.Results, Touched: p.Touched}
-		}
-		return chain, nil
-	}
 	volumes, err := graftVolumes(c)
 	if err != nil {
 		return graftChain{}, err
 	}
-	plan := &transformers.Plan{Graft: name, Select: sel, Volumes: volumes, Fronts: graftFronts(c), Results: p.Results, Touched: p.Touched}
+	plan := &transformers.Plan{Graft: name, Select: sel, Volumes: volumes, Fronts: graftFronts(c), Remove: remove, Check: p.check, Results: p.Results, Touched: p.Touched}
+	if remove || p.check {
+		return graftChain{name: name, plan: plan, filters: []kio.Filter{plan.Collect(), reconcile}}, nil
+	}
 	containers, err := graftContainers(c)
 	if err != nil {
 		return graftChain{}, err

@@ -107,13 +107,16 @@ func RunStream(p *Processor, inputs []Input) ([]byte, error) {
 	if len(failed) > 0 {
 		return nil, failed
 	}
-	if p.Results.HasErrors() {
+	if p.Results.HasErrors() && !p.check { // a drift report goes on, to report everything
 		return nil, p.Results.Items
 	}
 	warnIfEmpty(p, inputs, len(docs))
 	docs, err := finishStream(p, docs)
 	if err != nil {
 		return nil, err
+	}
+	if p.Results.HasErrors() {
+		return nil, p.Results.Items
 	}
 	return encodeStream(docs)
 }

@@ -157,13 +157,14 @@ func (p *Plan) frontService(svc *yaml.RNode) {
 				if cur := targetPortOf(port); cur == nil || *cur != *via {
 					setTargetPort(port, via)
 					changed = true
-					p.Results.Add(framework.Info, svc, field, "re-pointed by %s from %s to %s: the sidecar fronts the app", p.Graft, describePort(orig, port), via.String())
+					p.report(svc, field, "re-pointed by %s from %s to %s: the sidecar fronts the app",
+						"is not re-pointed: graft %s sends it from %s to %s, the sidecar that fronts the app", p.Graft, describePort(orig, port), via.String())
 				}
 			case recorded:
 				setTargetPort(port, orig)
 				delete(entry.TargetPorts, key)
 				changed = true
-				p.Results.Add(framework.Info, svc, field, "restored to %s: %s no longer fronts it", describePort(orig, port), p.Graft)
+				p.report(svc, field, "restored to %s: %s no longer fronts it", "is still re-pointed: restore it to %s, since %s no longer fronts it", describePort(orig, port), p.Graft)
 			}
 		}
 	}
