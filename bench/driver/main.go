@@ -180,6 +180,7 @@ type inputs struct {
 	resourceList string // the same items in a ResourceList, functionConfig = opts.config
 	patchesDir   string // kustomization with strategic-merge patches
 	execDir      string // kustomization with podgraft as exec transformer
+	noopExecDir  string // kustomization with cat as exec transformer
 }
 
 // benchCase is one row of the report. command returns what to run for the
@@ -234,13 +235,17 @@ func (b *bench) cases() []benchCase {
 			return command{path: b.opts.kustomize, args: []string{"build", "--enable-alpha-plugins", "--enable-exec", in.execDir}},
 				needs(kustomizeMissing, podgraftMissing, fileMissing(b.opts.smpConfig))
 		}},
+		{"f0", "kustomize build, cat as exec KRM transformer (f's floor)", func(in inputs) (command, string) {
+			return command{path: b.opts.kustomize, args: []string{"build", "--enable-alpha-plugins", "--enable-exec", in.noopExecDir}},
+				needs(kustomizeMissing, fileMissing(b.opts.smpConfig))
+		}},
 	}
 }
 
 // grafts reports whether case id is meant to graft sidecars, and so should
 // have some in its output.
 func grafts(id string) bool {
-	return id != "a" && id != "a*" && id != "b"
+	return id != "a" && id != "a*" && id != "b" && id != "f0"
 }
 
 func fileMissing(path string) string {
@@ -266,6 +271,7 @@ func (b *bench) generate(n int) (inputs, error) {
 		resourceList: filepath.Join(dir, "resourcelist.yaml"),
 		patchesDir:   filepath.Join(dir, "kustomize", "patches"),
 		execDir:      filepath.Join(dir, "kustomize", "exec"),
+		noopExecDir:  filepath.Join(dir, "kustomize", "exec-noop"),
 	}
 	common := []string{"-n", strconv.Itoa(n), "-seed", strconv.FormatUint(b.opts.seed, 10)}
 	if err := b.runGen(in.stream, common...); err != nil {

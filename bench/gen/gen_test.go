@@ -118,7 +118,7 @@ func TestKustomizations(t *testing.T) {
 	generateArgs(t, "-n", "40", "-kustomize", dir, "-fnconfig", "../testdata/graft.yaml", "-podgraft", "/opt/podgraft")
 
 	stream := generateArgs(t, "-n", "40")
-	for _, variant := range []string{"patches", "exec"} {
+	for _, variant := range []string{"patches", "exec", "exec-noop"} {
 		resources, err := os.ReadFile(filepath.Join(dir, variant, "resources.yaml"))
 		require.NoError(t, err)
 		require.Equal(t, stream, resources, variant)
@@ -139,6 +139,7 @@ func TestKustomizations(t *testing.T) {
 	require.Equal(t, "shop-edge", metadata["name"])
 	require.Equal(t, "exec:\n  path: /opt/podgraft\n", metadata["annotations"].(map[string]any)["config.kubernetes.io/function"])
 	require.Contains(t, string(readFile(t, dir, "exec", "kustomization.yaml")), "transformers:\n- graft.yaml\n")
+	require.Contains(t, string(readFile(t, dir, "exec-noop", "graft.yaml")), "/cat\n")
 }
 
 func TestWithExecAnnotationKeepsExistingAnnotations(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -90,16 +91,18 @@ func shopPatches() []smPatch {
 	return patches
 }
 
-// writeKustomizations writes two kustomizations over the same resources:
+// writeKustomizations writes three kustomizations over the same resources:
 //
-//	dir/patches: the strategic-merge patches above
-//	dir/exec:    podgraft as an exec KRM transformer, configured by graftConfig
+//	dir/patches:   the strategic-merge patches above
+//	dir/exec:      podgraft as an exec KRM transformer, configured by graftConfig
+//	dir/exec-noop: cat as the exec transformer: what kustomize itself spends
+//	               on running any exec function, the floor under dir/exec
 //
-// Each holds its own copy of resources.yaml, so that both build the same way
+// Each holds its own copy of resources.yaml, so that all build the same way
 // (kustomize will not load a file from outside the kustomization root).
 func writeKustomizations(dir string, resources []byte, graftConfig []byte, podgraftPath string) error {
-	patchesDir, execDir := filepath.Join(dir, "patches"), filepath.Join(dir, "exec")
-	for _, d := range []string{patchesDir, execDir} {
+	patchesDir := filepath.Join(dir, "patches")
+	for _, d := range []string{patchesDir, filepath.Join(dir, "exec"), filepath.Join(dir, "exec-noop")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
 		}
@@ -120,15 +123,24 @@ func writeKustomizations(dir string, resources []byte, graftConfig []byte, podgr
 		return err
 	}
 
-	transformer, err := withExecAnnotation(graftConfig, podgraftPath)
+	cat, err := exec.LookPath("cat")
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(execDir, "graft.yaml"), transformer, 0o644); err != nil {
-		return err
+	for _, exec := range []struct{ dir, path string }{{"exec", podgraftPath}, {"exec-noop", cat}} {
+		transformer, err := withExecAnnotation(graftConfig, exec.path)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, exec.dir, "graft.yaml"), transformer, 0o644); err != nil {
+			return err
+		}
+		kustomization := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- resources.yaml\ntransformers:\n- graft.yaml\n"
+		if err := os.WriteFile(filepath.Join(dir, exec.dir, "kustomization.yaml"), []byte(kustomization), 0o644); err != nil {
+			return err
+		}
 	}
-	execKustomization := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- resources.yaml\ntransformers:\n- graft.yaml\n"
-	return os.WriteFile(filepath.Join(execDir, "kustomization.yaml"), []byte(execKustomization), 0o644)
+	return nil
 }
 
 // withExecAnnotation returns the PodGraft with the annotation that makes
