@@ -39,6 +39,21 @@ func Find(tag string, files ...string) ([]Block, error) {
 	return out, nil
 }
 
+// All returns every runnable block of the given Markdown files, whatever
+// its tag, so that a runner can reject tags it does not know (a typo in a
+// marker would otherwise leave its block unrun).
+func All(files ...string) ([]Block, error) {
+	var out []Block
+	for _, f := range files {
+		blocks, err := parse(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, blocks...)
+	}
+	return out, nil
+}
+
 // MarkdownFiles lists README.md and examples/*/README.md under root.
 func MarkdownFiles(root string) ([]string, error) {
 	files := []string{filepath.Join(root, "README.md")}

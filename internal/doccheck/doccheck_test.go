@@ -20,4 +20,8 @@ func TestFind(t *testing.T) {
 	e2e, err := Find("e2e", path)
 	require.NoError(t, err)
 	require.Equal(t, []Block{{File: path, Line: 14, Tag: "e2e", Shell: "helm version\n"}}, e2e)
+
+	all, err := All(path)
+	require.NoError(t, err)
+	require.Equal(t, append(plain, e2e...), all, "every marked shell block, in file order")
 }
