@@ -40,7 +40,29 @@ unit: ## Run the unit and golden tests (no external tools).
 	$(GO) test ./...
 
 .PHONY: test
-test: tools lint build vet unit e2e ## Run every test: vet, lint, unit, golden, fuzz smoke, end to end.
+test: tools lint build vet unit fuzz-smoke e2e ## Run every test: vet, lint, unit, golden, fuzz smoke, end to end.
+
+FUZZTIME       ?= 60s
+FUZZ_SMOKETIME ?= 10s
+FUZZ_PKGS      := ./cmd/... ./fn/... ./transformers/...
+
+.PHONY: fuzz
+fuzz: ## Run every fuzz target (go test -fuzz) for FUZZTIME each (default 60s); crashers are written to <package>/testdata/fuzz/.
+	@$(MAKE) --no-print-directory fuzz-each FUZZ_EACH=$(FUZZTIME)
+
+.PHONY: fuzz-smoke
+fuzz-smoke: ## Run every fuzz target for FUZZ_SMOKETIME each (default 10s), as make test does.
+	@$(MAKE) --no-print-directory fuzz-each FUZZ_EACH=$(FUZZ_SMOKETIME)
+
+# go test -fuzz takes one target and one package per run: list them, run each.
+.PHONY: fuzz-each
+fuzz-each:
+	@set -eo pipefail; for pkg in $$($(GO) list $(FUZZ_PKGS)); do \
+		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz: $$target ($$pkg) for $(FUZZ_EACH)"; \
+			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZ_EACH) $$pkg; \
+		done; \
+	done
 
 .PHONY: tools
 tools: ## Build the pinned helm3, helm4, kustomize, etcd, kube-apiserver, golangci-lint into bin/tools (cold ~8 min on 2 cores).

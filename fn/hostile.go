@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -33,6 +34,14 @@ const (
 	// before podgraft is called, take more), so 64 MiB is about 3 GiB.
 	MaxResourceListBytes = 64 << 20
 
+	// MaxConfigBytes bounds one config file: configs are small, and one
+	// named by mistake (a chart archive, a binary) is refused at once.
+	MaxConfigBytes = 16 << 20
+
+	// MaxDocumentBytes bounds one document of a stream, before it is
+	// parsed. The API server accepts no request over 3 MiB.
+	MaxDocumentBytes = 32 << 20
+
 	// MaxResourceNodes bounds the YAML nodes (keys, values, list items) of
 	// one resource. The API server accepts no request over 3 MiB, far below
 	// a million nodes, while encoding a changed resource takes about 600
@@ -56,36 +65,119 @@ const (
 	MaxDepth = 10_000
 )
 
+// limits are the bounds in force; tests lower them.
+var limits = struct{ input, resourceList, config, document, nodes int64 }{
+	MaxInputBytes, MaxResourceListBytes, MaxConfigBytes, MaxDocumentBytes, MaxResourceNodes,
+}
+
 // InputTooLargeError is returned when the input exceeds its limit.
-type InputTooLargeError struct{ Limit int64 }
+type InputTooLargeError struct {
+	Limit int64
+	What  string // "the input", "one document"
+}
 
 func (e *InputTooLargeError) Error() string {
-	return fmt.Sprintf("the input is larger than %d MiB, the limit podgraft sets to stay within memory; split it and run podgraft on each part", e.Limit>>20)
-}
-
-// limitReader fails with an InputTooLargeError once more than the budget
-// has been read. One budget is shared by every input of a run.
-type limitReader struct {
-	r      io.Reader
-	budget *int64
-	limit  int64
-}
-
-func newLimitReader(r io.Reader, budget *int64, limit int64) limitReader {
-	return limitReader{r: r, budget: budget, limit: limit}
-}
-
-func (l limitReader) Read(p []byte) (int, error) {
-	if *l.budget < 0 {
-		return 0, &InputTooLargeError{Limit: l.limit}
+	what := e.What
+	if what == "" {
+		what = "the input"
 	}
-	if int64(len(p)) > *l.budget+1 {
-		p = p[:*l.budget+1]
+	return fmt.Sprintf("%s is larger than %s, the limit podgraft sets to stay within memory; split it and run podgraft on each part", what, size(e.Limit))
+}
+
+func size(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// inputBudget is what is left to read of a run's input: one budget is
+// shared by every input of a run. With document set, each document of a
+// stream (the text between "---" lines) is bounded too, while it is read:
+// the document splitter would otherwise hold a whole oversized document
+// before anything could look at its size.
+type inputBudget struct{ left, limit, document int64 }
+
+func newBudget(limit int64) *inputBudget { return &inputBudget{left: limit, limit: limit} }
+
+// reader wraps r so that it fails with an InputTooLargeError once the
+// budget is spent, and with a clear error when r starts with a UTF-16 or
+// UTF-32 byte order mark: yaml.v3 would decode a single UTF-16 document,
+// but the document splitter works on UTF-8 lines, so what came out
+// depended on the input.
+func (b *inputBudget) reader(r io.Reader) io.Reader { return &limitReader{r: r, budget: b} }
+
+type limitReader struct {
+	r       io.Reader
+	budget  *inputBudget
+	started bool
+	// docBytes counts the bytes since the last "---" line; dashes is how
+	// much of "\n---" the last bytes matched.
+	docBytes int64
+	dashes   int
+}
+
+// countDocument follows the document boundaries in p and fails when one
+// document grows past the budget's document limit. The API server takes
+// no object over 3 MiB.
+func (l *limitReader) countDocument(p []byte) error {
+	for _, c := range p {
+		switch {
+		case c == '\n':
+			l.dashes = 1
+		case c == '-' && l.dashes >= 1 && l.dashes < 4:
+			if l.dashes++; l.dashes == 4 {
+				l.docBytes, l.dashes = 0, 0
+			}
+		default:
+			l.dashes = 0
+		}
+		l.docBytes++
+	}
+	if l.docBytes > l.budget.document {
+		return &InputTooLargeError{Limit: l.budget.document, What: "this document"}
+	}
+	return nil
+}
+
+// byteOrderMarks that podgraft refuses; a UTF-8 one is fine.
+var byteOrderMarks = []struct {
+	bom  []byte
+	name string
+}{
+	{[]byte{0x00, 0x00, 0xFE, 0xFF}, "UTF-32"}, {[]byte{0xFF, 0xFE, 0x00, 0x00}, "UTF-32"},
+	{[]byte{0xFE, 0xFF}, "UTF-16"}, {[]byte{0xFF, 0xFE}, "UTF-16"},
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if !l.started {
+		l.started = true
+		br := bufio.NewReader(l.r)
+		head, _ := br.Peek(4)
+		for _, b := range byteOrderMarks {
+			if bytes.HasPrefix(head, b.bom) {
+				return 0, fmt.Errorf("the input is %s (it starts with a %s byte order mark): podgraft reads UTF-8 YAML; convert it first, e.g. iconv -f %s -t UTF-8", b.name, b.name, b.name)
+			}
+		}
+		l.r = br
+		l.dashes = 1 // the input starts at the start of a line
+	}
+	b := l.budget
+	if b.left < 0 {
+		return 0, &InputTooLargeError{Limit: b.limit}
+	}
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
 	}
 	n, err := l.r.Read(p)
-	*l.budget -= int64(n)
-	if *l.budget < 0 {
-		return n, &InputTooLargeError{Limit: l.limit}
+	b.left -= int64(n)
+	if b.left < 0 {
+		return n, &InputTooLargeError{Limit: b.limit}
+	}
+	if b.document > 0 {
+		if derr := l.countDocument(p[:n]); derr != nil {
+			return n, derr
+		}
 	}
 	return n, err
 }
@@ -116,10 +208,13 @@ func checkAliases(n *yaml.Node, maxAdded int64) error {
 	if err != nil {
 		return err
 	}
-	if c.literal > MaxResourceNodes {
-		return fmt.Errorf("more than %d YAML nodes (keys, values and list items): the Kubernetes API server accepts nothing that large, and podgraft refuses it rather than use gigabytes of memory", MaxResourceNodes)
+	if c.literal > limits.nodes {
+		return fmt.Errorf("more than %d YAML nodes (keys, values and list items): the Kubernetes API server accepts nothing that large, and podgraft refuses it rather than use gigabytes of memory", limits.nodes)
 	}
 	if added := size - c.literal; added > maxAdded {
+		if size >= saturate {
+			added = saturate
+		}
 		return &AliasError{Anchor: c.biggest.Value, Line: c.biggest.Line,
 			Msg: fmt.Sprintf("aliases would expand this document by %s nodes, more than the limit of %d (a YAML alias bomb?); alias *%s alone is %s nodes",
 				count(added), maxAdded, c.biggest.Value, count(c.biggestSize))}
@@ -299,8 +394,6 @@ func checkEdited(r *yaml.RNode) error {
 	return nil
 }
 
-var errNoResources = errors.New("no Kubernetes resources in the input, so the output is empty")
-
 // usageKRM closes the messages about stdin that is not a ResourceList.
 const usageKRM = "without -c, podgraft is a KRM function and reads one ResourceList (apiVersion: " +
 	kio.ResourceListAPIVersion + ", kind: " + kio.ResourceListKind + ") on stdin; to graft a plain YAML stream, give a config with -c"
@@ -356,7 +449,7 @@ func readResourceList(input []byte) (*kio.ByteReadWriter, []*yaml.RNode, error) 
 func mapValue(m *yaml.Node, key string) *yaml.Node {
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == key {
-			if v := m.Content[i+1]; !(v.Kind == yaml.ScalarNode && v.Tag == "!!null") {
+			if v := m.Content[i+1]; v.Kind != yaml.ScalarNode || v.Tag != "!!null" {
 				return v
 			}
 			return nil
@@ -366,7 +459,7 @@ func mapValue(m *yaml.Node, key string) *yaml.Node {
 }
 
 func scalarOf(m *yaml.Node, key string) string {
-	if v := mapValue(m, key); v != nil && v.Kind == yaml.ScalarNode {
+	if v := mappingValue(m, key); v != nil && v.Kind == yaml.ScalarNode {
 		return v.Value
 	}
 	return ""
@@ -431,21 +524,27 @@ func itemResult(i int, it *yaml.RNode, err error) *framework.Result {
 }
 
 // itemFile is where an item came from, as kustomize and kpt annotate it;
-// nil when unknown or when the item's metadata is not readable.
+// nil when unknown. It reads the nodes itself, so that it works on items
+// whose metadata is malformed elsewhere.
 func itemFile(it *yaml.RNode) *framework.File {
-	if it.YNode().Kind != yaml.MappingNode || transformers.CheckMetadata(it.YNode(), "") != nil {
-		return nil
-	}
-	annos := it.GetAnnotations(kioutil.PathAnnotation, kioutil.IndexAnnotation, kioutil.LegacyPathAnnotation, kioutil.LegacyIndexAnnotation)
-	path, index := annos[kioutil.PathAnnotation], annos[kioutil.IndexAnnotation]
+	annos := mappingValue(mappingValue(it.YNode(), "metadata"), "annotations")
+	path, index := scalarOf(annos, kioutil.PathAnnotation), scalarOf(annos, kioutil.IndexAnnotation)
 	if path == "" {
-		path, index = annos[kioutil.LegacyPathAnnotation], annos[kioutil.LegacyIndexAnnotation]
+		path, index = scalarOf(annos, kioutil.LegacyPathAnnotation), scalarOf(annos, kioutil.LegacyIndexAnnotation)
 	}
 	if path == "" {
 		return nil
 	}
 	n, _ := strconv.Atoi(index)
 	return &framework.File{Path: path, Index: n}
+}
+
+// mappingValue is mapValue that also accepts nil and non-mappings.
+func mappingValue(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	return mapValue(m, key)
 }
 
 // locateItems tells results about items which file they came from.

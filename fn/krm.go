@@ -21,8 +21,7 @@ import (
 func RunResourceList(in io.Reader, out io.Writer, baseDir string, remove bool) (framework.Results, error) {
 	// The input is kept as bytes so that on error the items can be written
 	// back exactly as they came, without the cost of copying every node.
-	budget := int64(MaxResourceListBytes)
-	input, err := io.ReadAll(newLimitReader(in, &budget, MaxResourceListBytes))
+	input, err := io.ReadAll(newBudget(limits.resourceList).reader(in))
 	if err != nil {
 		return writeFailure(out, fmt.Errorf("reading the ResourceList: %w", err))
 	}

@@ -34,7 +34,7 @@ func LoadConfigFiles(paths []string) ([]*Config, error) {
 
 func decodeConfigStream(r io.Reader, path, baseDir string) ([]*Config, error) {
 	var configs []*Config
-	reader := utilyaml.NewYAMLReader(bufio.NewReader(r))
+	reader := utilyaml.NewYAMLReader(bufio.NewReader(newBudget(limits.config).reader(r)))
 	for index := 1; ; index++ {
 		raw, err := reader.Read()
 		if errors.Is(err, io.EOF) {

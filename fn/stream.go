@@ -65,9 +65,10 @@ type document struct {
 func RunStream(p *Processor, inputs []Input) ([]byte, error) {
 	var docs []document
 	var failed framework.Results
-	budget := int64(MaxInputBytes) // shared by all inputs
+	budget := newBudget(limits.input) // shared by all inputs
+	budget.document = limits.document
 	for _, in := range inputs {
-		reader := utilyaml.NewYAMLReader(bufio.NewReaderSize(newLimitReader(in.Reader, &budget, MaxInputBytes), 64*1024))
+		reader := utilyaml.NewYAMLReader(bufio.NewReaderSize(budget.reader(in.Reader), 64*1024))
 		for index := 1; ; index++ {
 			raw, err := reader.Read()
 			if errors.Is(err, io.EOF) {
@@ -218,6 +219,10 @@ func resultsError(err error) framework.Results {
 	var rs framework.Results
 	if errors.As(err, &rs) {
 		return rs
+	}
+	var re interface{ Result() *framework.Result }
+	if errors.As(err, &re) {
+		return framework.Results{re.Result()}
 	}
 	return framework.Results{{Severity: framework.Error, Message: err.Error()}}
 }

@@ -1,7 +1,6 @@
 package transformers
 
 import (
-	"fmt"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -92,7 +91,7 @@ func (l Locator) Templates(r *yaml.RNode) ([]Template, error) {
 		return nil, nil
 	}
 	if err := CheckMetadata(r.YNode(), ""); err != nil {
-		return nil, fmt.Errorf("%s: %w", Describe(r), err)
+		return nil, shapeError(r, err)
 	}
 	if len(tk.Path) == 0 {
 		return []Template{{Resource: r, Node: r}}, nil
@@ -105,13 +104,13 @@ func (l Locator) Templates(r *yaml.RNode) ([]Template, error) {
 		}
 		node = f.Value
 		if node.YNode().Kind != yaml.MappingNode {
-			return nil, fmt.Errorf("%s: %s must be a mapping, not a %s",
-				Describe(r), strings.Join(tk.Path[:i+1], "."), nodeKind(node.YNode()))
+			at := strings.Join(tk.Path[:i+1], ".")
+			return nil, &ResourceError{Ref: Ref(r), Field: at, Msg: at + " must be a mapping, not a " + nodeKind(node.YNode())}
 		}
 	}
 	path := strings.Join(tk.Path, ".")
 	if err := CheckMetadata(node.YNode(), path); err != nil {
-		return nil, fmt.Errorf("%s: %w", Describe(r), err)
+		return nil, shapeError(r, err)
 	}
 	return []Template{{Resource: r, Node: node, Path: path}}, nil
 }

@@ -1,8 +1,10 @@
 package transformers
 
 import (
+	"errors"
 	"fmt"
 
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -93,4 +95,36 @@ func scalarValue(v *yaml.Node) string {
 		return ""
 	}
 	return v.Value
+}
+
+// ResourceError is an error about one field of one resource that is not
+// (yet) a result: its text reads "Deployment shop/web: spec.template must
+// be a mapping, not a scalar", and Result turns it into a result that
+// names the resource and the field apart, so that KRM mode can say which
+// item and file it is about.
+type ResourceError struct {
+	Ref   *yaml.ResourceIdentifier
+	Field string
+	// Msg is the message after the resource, starting with the field.
+	Msg string
+}
+
+func (e *ResourceError) Error() string { return DescribeRef(e.Ref) + ": " + e.Msg }
+
+// Result is the error as an error result.
+func (e *ResourceError) Result() *framework.Result {
+	r := &framework.Result{Severity: framework.Error, Message: e.Msg, ResourceRef: e.Ref}
+	if e.Field != "" {
+		r.Field = &framework.Field{Path: e.Field}
+	}
+	return r
+}
+
+// shapeError turns a ShapeError about r into a ResourceError.
+func shapeError(r *yaml.RNode, err error) error {
+	var se *ShapeError
+	if errors.As(err, &se) {
+		return &ResourceError{Ref: Ref(r), Field: se.Field, Msg: se.Error()}
+	}
+	return fmt.Errorf("%s: %w", Describe(r), err)
 }
