@@ -38,7 +38,9 @@ type ServiceEntry struct {
 
 // podInfo is what fronting needs to know about one pod template.
 type podInfo struct {
-	ref       *yaml.RNode
+	// id, not the node: holding the node would keep every workload of the
+	// stream in memory until the end.
+	id        *yaml.ResourceIdentifier
 	namespace string
 	labels    labels.Set
 	targeted  bool
@@ -52,7 +54,7 @@ func (p *Plan) collectPods(r *yaml.RNode, targeted bool) {
 		return // Reconcile reports it when the workload is targeted
 	}
 	for _, t := range tmpls {
-		info := podInfo{ref: r, namespace: r.GetNamespace(), labels: labels.Set(t.Node.GetLabels()), targeted: targeted,
+		info := podInfo{id: Ref(r), namespace: r.GetNamespace(), labels: labels.Set(t.Node.GetLabels()), targeted: targeted,
 			named: map[string]int32{}, app: map[string]int32{}}
 		spec := lookup(t.Node.YNode(), "spec")
 		for _, list := range []string{"initContainers", "containers"} {
@@ -94,7 +96,10 @@ func (p *Plan) collectPods(r *yaml.RNode, targeted bool) {
 				}
 			}
 		}
-		p.pods = append(p.pods, info)
+		if p.pods == nil {
+			p.pods = map[string][]podInfo{}
+		}
+		p.pods[info.namespace] = append(p.pods[info.namespace], info)
 	}
 }
 
@@ -203,8 +208,8 @@ func (p *Plan) selectedPods(svc *yaml.RNode) (targeted, others []podInfo) {
 		set[selector.Content[i].Value] = selector.Content[i+1].Value
 	}
 	sel := labels.SelectorFromSet(set)
-	for _, pod := range p.pods {
-		if pod.namespace != svc.GetNamespace() || !sel.Matches(pod.labels) {
+	for _, pod := range p.pods[svc.GetNamespace()] {
+		if !sel.Matches(pod.labels) {
 			continue
 		}
 		if pod.targeted {
@@ -224,7 +229,7 @@ func (p *Plan) frontFor(svc *yaml.RNode, field string, target intstr.IntOrString
 		for _, pod := range targeted {
 			m, ok := f.matches(target, pod)
 			if !ok {
-				unresolved = append(unresolved, Describe(pod.ref))
+				unresolved = append(unresolved, DescribeRef(pod.id))
 			}
 			matched = matched || m
 		}
@@ -240,7 +245,7 @@ func (p *Plan) frontFor(svc *yaml.RNode, field string, target intstr.IntOrString
 		if len(others) > 0 {
 			names := make([]string, 0, len(others))
 			for _, o := range others {
-				names = append(names, Describe(o.ref))
+				names = append(names, DescribeRef(o.id))
 			}
 			sort.Strings(names)
 			p.Results.Add(framework.Warning, svc, field,
@@ -368,6 +373,5 @@ func (rec serviceRecord) save(svc *yaml.RNode) {
 	}
 	b, _ := json.Marshal(rec) // maps of plain values always marshal
 	annos := ensure(meta, "annotations", yaml.MappingNode)
-	setString(annos, RecordAnnotation, string(b))
-	lookup(annos, RecordAnnotation).Style = yaml.SingleQuotedStyle
+	setRecord(annos, string(b))
 }

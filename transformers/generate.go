@@ -138,8 +138,8 @@ type Plan struct {
 
 	namespaces []string // namespaces of targeted workloads, first seen first
 	seenNS     map[string]bool
-	pods       []podInfo
-	rank       map[string]int // generated resource key -> its place in desired
+	pods       map[string][]podInfo // by namespace
+	rank       map[string]int       // generated resource key -> its place in desired
 }
 
 // Outcome is what the plans' Finish did to the held documents.

@@ -1,6 +1,8 @@
 package transformers
 
 import (
+	"strings"
+
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -52,9 +54,33 @@ func newNode(kind yaml.Kind) *yaml.Node {
 func setString(m *yaml.Node, key, value string) {
 	v := ensure(m, key, yaml.ScalarNode)
 	*v = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value}
-	if yaml.IsYaml1_1NonString(v) || yaml.IsIdxNumber(value) {
+	if maybeNonString(value) && (yaml.IsYaml1_1NonString(v) || yaml.IsIdxNumber(value)) {
 		v.Style = yaml.DoubleQuotedStyle
 	}
+}
+
+// maybeNonString is a cheap first look for values that YAML 1.1 would read
+// as something other than a string (yes, off, 0755, 1e3, ~, ...). kyaml's
+// exact check parses the value with yaml.v2, which on a hot path costs
+// more than grafting itself.
+func maybeNonString(v string) bool {
+	if v == "" {
+		return true
+	}
+	switch c := v[0]; {
+	case c >= '0' && c <= '9', c == '-', c == '+', c == '.', c == '~':
+		return true
+	case strings.IndexByte("yYnNtTfFoO", c) >= 0:
+		return len(v) <= 5 // y, no, true, false, on, off, yes ...
+	}
+	return false
+}
+
+// setRecord sets a podgraft.dev/grafts annotation to its JSON value, single
+// quoted so that the JSON reads without a backslash before every quote.
+func setRecord(annos *yaml.Node, value string) {
+	v := ensure(annos, RecordAnnotation, yaml.ScalarNode)
+	*v = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value, Style: yaml.SingleQuotedStyle}
 }
 
 // setNode sets key in m to value, appending it when missing.

@@ -82,9 +82,7 @@ func (rec Record) Save(t Template) {
 	}
 	meta := lookup(tmpl, "metadata")
 	annos := ensure(meta, "annotations", yaml.MappingNode)
-	setString(annos, RecordAnnotation, string(b))
-	// Single quotes keep the JSON readable: no backslash before every quote.
-	lookup(annos, RecordAnnotation).Style = yaml.SingleQuotedStyle
+	setRecord(annos, string(b))
 }
 
 // Entry returns the entry for graft, creating it.
