@@ -100,6 +100,11 @@ func RunStream(p *Processor, inputs []Input) ([]byte, error) {
 				}
 				d.doc, d.node = nil, nil
 			}
+			if d != nil && d.doc == nil {
+				// Keep exactly the bytes: the reader's and the encoder's
+				// buffers have up to twice the capacity.
+				d.raw = bytes.Clone(d.raw)
+			}
 			if d != nil {
 				docs = append(docs, *d)
 			}
@@ -176,31 +181,38 @@ func graftDocument(p *Processor, raw []byte) (*document, error) {
 	return &document{doc: &doc, node: node, raw: raw}, nil
 }
 
-// encodeStream writes the documents, separated by "---". Changed documents
-// are encoded with the sequence indentation their input used.
+// encodeStream writes the documents, separated by "---", into one buffer
+// sized up front: growing it by doubling would cost up to twice the
+// output's size at the peak.
 func encodeStream(docs []document) ([]byte, error) {
-	var out bytes.Buffer
+	size := 0
+	for i := range docs {
+		if docs[i].doc != nil {
+			raw, err := encodeDocument(docs[i])
+			if err != nil {
+				return nil, err
+			}
+			docs[i].raw, docs[i].doc, docs[i].node = raw, nil, nil
+		}
+		size += len("---\n") + len(docs[i].raw) + 1
+	}
+	out := bytes.NewBuffer(make([]byte, 0, size))
 	for i, d := range docs {
 		if i > 0 {
 			out.WriteString("---\n")
 		}
-		raw := d.raw
-		if d.doc != nil {
-			var err error
-			if raw, err = encodeDocument(d); err != nil {
-				return nil, err
-			}
-		}
+		// The document splitter turns every "\r\n" into "\n" but keeps a
+		// "\r" that ends the input; it goes the same way here, or a second
+		// run would change the output.
+		raw := bytes.TrimSuffix(bytes.TrimSuffix(d.raw, []byte("\n")), []byte("\r"))
 		out.Write(raw)
-		if len(raw) > 0 && raw[len(raw)-1] != '\n' {
+		if len(raw) > 0 {
 			out.WriteByte('\n')
 		}
 	}
 	return out.Bytes(), nil
 }
 
-// encodeDocument encodes a changed document with the sequence indentation
-// its input used (d.raw).
 func encodeDocument(d document) ([]byte, error) {
 	var out bytes.Buffer
 	style := yaml.SequenceIndentStyle(yaml.DeriveSeqIndentStyle(string(d.raw)))
