@@ -64,7 +64,11 @@ func FuzzDecodeConfig(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	for _, file := range files {
+	bad, err := filepath.Glob("../testdata/badinput/*/graft.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, file := range append(files, bad...) {
 		b, err := os.ReadFile(file)
 		if err != nil {
 			f.Fatal(err)

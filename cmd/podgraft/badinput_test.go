@@ -19,7 +19,8 @@ var showBadInput = flag.Bool("show-badinput", false, "print what every bad-input
 //	graft.yaml        the config; testdata/badinput/graft.yaml when missing
 //	input.yaml        the stream, given as a file in standalone mode
 //	errors.txt        one expected stderr fragment a line: exit 1, no stdout
-//	expected.yaml     (instead of errors.txt) the expected stdout of exit 0
+//	output.yaml       (instead of errors.txt) the expected stdout of exit 0; not
+//	                  expected.yaml, which the e2e tests send to an API server
 //	warnings.txt      fragments expected on stderr with exit 0
 //	krm.yaml          the stdin of KRM mode; else built from input.yaml and graft.yaml
 //	krm-errors.txt    fragments of the KRM results, when they differ from errors.txt
@@ -117,8 +118,8 @@ func TestBadInputStandalone(t *testing.T) {
 			for _, w := range c.lines(t, "warnings.txt") {
 				require.Contains(t, stderr, w)
 			}
-			want, err := os.ReadFile(c.file("expected.yaml"))
-			require.NoError(t, err, "a case without errors.txt needs expected.yaml")
+			want, err := os.ReadFile(c.file("output.yaml"))
+			require.NoError(t, err, "a case without errors.txt needs output.yaml")
 			require.Equal(t, string(want), stdout)
 		})
 	}
@@ -171,7 +172,7 @@ func TestBadInputKRM(t *testing.T) {
 				require.Contains(t, msgs, w)
 			}
 			if built {
-				want, err := os.ReadFile(c.file("expected.yaml"))
+				want, err := os.ReadFile(c.file("output.yaml"))
 				require.NoError(t, err)
 				require.Equal(t, normalize(t, streamItems(t, want)), normalize(t, itemsOf(t, []byte(stdout))))
 			}

@@ -28,12 +28,17 @@ const (
 // per resource of what would change instead of the grafted stream.
 func runDiff(opts options, p *fn.Processor, inputs []fn.Input, stdout, stderr io.Writer) int {
 	files := make([]capturedFile, 0, len(inputs))
+	budget := int64(fn.MaxInputBytes) // what RunStream would read, at most
 	for _, in := range inputs {
-		data, err := io.ReadAll(in.Reader)
+		data, err := io.ReadAll(io.LimitReader(in.Reader, budget+1))
+		if err == nil && int64(len(data)) > budget {
+			err = fmt.Errorf("the input is larger than %d MiB, the limit podgraft sets to stay within memory; split it and run podgraft on each part", fn.MaxInputBytes>>20)
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "podgraft: error: reading %s: %v\n", in.Name, err)
 			return exitDiffError
 		}
+		budget -= int64(len(data))
 		files = append(files, capturedFile{name: in.Name, data: data})
 	}
 	replay := make([]fn.Input, len(files))

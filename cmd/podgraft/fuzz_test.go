@@ -128,9 +128,11 @@ func FuzzKRM(f *testing.F) {
 	})
 }
 
-// seedKRM adds ResourceLists built from every golden case.
+// seedKRM adds ResourceLists built from every golden case, and the KRM
+// inputs of the bad-input corpus.
 func seedKRM(f *testing.F) {
 	f.Helper()
+	seedGoldenInputs(f, "krm.yaml")
 	cfgs, err := filepath.Glob("../../testdata/*/*/config.yaml")
 	if err != nil {
 		f.Fatal(err)

@@ -291,6 +291,16 @@ func TestBinaryInputTooLarge(t *testing.T) {
 		require.Contains(t, r.stderr, ": the input is larger than 256 MiB, the limit podgraft sets to stay within memory")
 		r.within(t, 30*time.Second, 2*giB)
 	})
+	t.Run("a stream, --diff", func(t *testing.T) {
+		r := runBinary(t, feed(func(w *bufio.Writer) error {
+			_, err := generateStream(w, 300*miB, false)
+			return err
+		}), nil, "--diff", "-c", cfg)
+		require.Equal(t, exitDiffError, r.code, "stderr:\n%s", r.stderr)
+		require.Empty(t, r.stdout)
+		require.Contains(t, r.stderr, "podgraft: error: reading stdin: the input is larger than 256 MiB")
+		r.within(t, 30*time.Second, 2*giB)
+	})
 	t.Run("ResourceList", func(t *testing.T) {
 		r := runBinary(t, feed(func(w *bufio.Writer) error {
 			fmt.Fprint(w, "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n")
