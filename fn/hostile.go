@@ -111,6 +111,9 @@ type limitReader struct {
 	r       io.Reader
 	budget  *inputBudget
 	started bool
+	// err is returned by every Read once set: bufio.Reader.ReadLine drops
+	// an error that comes with data, so it must come again, alone.
+	err error
 	// docBytes counts the bytes since the last "---" line; dashes is how
 	// much of "\n---" the last bytes matched.
 	docBytes int64
@@ -150,6 +153,17 @@ var byteOrderMarks = []struct {
 }
 
 func (l *limitReader) Read(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
+	n, err := l.read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		l.err = err
+	}
+	return n, err
+}
+
+func (l *limitReader) read(p []byte) (int, error) {
 	if !l.started {
 		l.started = true
 		br := bufio.NewReader(l.r)

@@ -165,6 +165,12 @@ func TestInputLimits(t *testing.T) {
 		_, err := RunStream(p, []Input{{Name: "a", Reader: strings.NewReader(configMapDoc + doc)}})
 		require.ErrorContains(t, err, "a: document 2: this document is larger than 65536 bytes")
 	})
+	t.Run("one line over the document limit", func(t *testing.T) {
+		// No newline at all, like /dev/zero: bufio.Reader.ReadLine drops
+		// an error that comes with data, so the limit must hold anyway.
+		_, err := RunStream(p, []Input{{Name: "zero", Reader: &endless{text: []byte("x"), n: 4 << 20}}})
+		require.ErrorContains(t, err, "zero: document 1: this document is larger than 65536 bytes")
+	})
 	t.Run("ResourceList over the limit", func(t *testing.T) {
 		var out bytes.Buffer
 		results, err := RunResourceList(&endless{text: []byte("# padding\n"), n: 2 << 20}, &out, t.TempDir(), false)
