@@ -74,7 +74,11 @@ func TestMain(m *testing.M) {
 	if report := os.Getenv(spawnEnv); report != "" {
 		os.Exit(spawn(report, os.Args[1], os.Args[2:]))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if binaryPath != "" {
+		_ = os.RemoveAll(filepath.Dir(binaryPath))
+	}
+	os.Exit(code)
 }
 
 func spawn(report, path string, args []string) int {
