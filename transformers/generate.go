@@ -189,7 +189,7 @@ func (c collect) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 			continue
 		}
 		targeted := sel.selected(r)
-		if targeted && generates {
+		if targeted && generates && hasTemplate(sel.Locator, r) {
 			ns := r.GetNamespace()
 			if p.seenNS == nil {
 				p.seenNS = map[string]bool{}
@@ -204,6 +204,13 @@ func (c collect) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 		}
 	}
 	return nodes, nil
+}
+
+// hasTemplate reports whether r has a pod template to graft: a workload
+// without one (a Rollout with workloadRef, say) needs no generated files.
+func hasTemplate(l Locator, r *yaml.RNode) bool {
+	tmpls, err := l.Templates(r)
+	return err == nil && len(tmpls) > 0
 }
 
 // Finish reconciles the held documents with what the graft needs: it

@@ -228,6 +228,11 @@ func (f Reconcile) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 				f.Results.Add(framework.Info, r, RecordAnnotation, "removed what %s added: %s", f.Graft, e.Summary())
 			}
 		}
+		if targeted[r] && len(tmpls) == 0 && !f.Check {
+			tk, _ := f.Select.Locator.Kind(r)
+			f.Results.Add(framework.Warning, r, strings.Join(tk.Path, "."),
+				"skipped by %s: no pod template at %s, so nothing to graft", f.Graft, strings.Join(tk.Path, "."))
+		}
 		if f.Check && targeted[r] && !drifted && len(tmpls) > 0 {
 			f.Results.Add(framework.Info, r, "", "graft %s is current", f.Graft)
 		}

@@ -155,8 +155,25 @@ func runKRM(opts options, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "podgraft: error:", err)
 		return exitError
 	}
-	report(results, opts.verbose, stderr)
+	report(countFromOne(results), opts.verbose, stderr)
 	return results.ExitCode()
+}
+
+// countFromOne copies results whose file index is kustomize's and kpt's
+// 0-based config.kubernetes.io/index, for printing: the stderr lines say
+// "document <n>" counting from 1, as in standalone mode.
+func countFromOne(results framework.Results) framework.Results {
+	out := make(framework.Results, len(results))
+	for i, r := range results {
+		c := *r
+		if r.File != nil {
+			f := *r.File
+			f.Index++
+			c.File = &f
+		}
+		out[i] = &c
+	}
+	return out
 }
 
 func runStandalone(opts options, configPaths, files []string, stdin io.Reader, stdout, stderr io.Writer) int {
