@@ -13,6 +13,8 @@ import (
 	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/podgraft/podgraft/transformers"
 )
 
 // Config is one decoded, defaulted and validated PodGraft, together with
@@ -46,7 +48,7 @@ func DecodeNode(node *yaml.RNode, source, baseDir string) (*Config, error) {
 		return nil, fmt.Errorf("%s: the PodGraft config is empty", source)
 	}
 	if node.YNode().Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s: a PodGraft must be a mapping, not a %s", source, kindName(node.YNode().Kind))
+		return nil, fmt.Errorf("%s: a PodGraft must be a mapping, not a %s", source, transformers.NodeKind(node.YNode()))
 	}
 	if err := checkConfig(node, source); err != nil {
 		return nil, err
@@ -173,18 +175,4 @@ func specHash(spec Spec) string {
 	_ = enc.Encode(spec) // a plain struct of strings, slices and maps cannot fail
 	sum := sha256.Sum256(buf.Bytes())
 	return hex.EncodeToString(sum[:])[:10]
-}
-
-func kindName(k yaml.Kind) string {
-	switch k {
-	case yaml.ScalarNode:
-		return "scalar"
-	case yaml.SequenceNode:
-		return "list"
-	case yaml.MappingNode:
-		return "mapping"
-	case yaml.AliasNode:
-		return "alias"
-	}
-	return "document"
 }

@@ -430,7 +430,7 @@ func readResourceList(input []byte) (*kio.ByteReadWriter, []*yaml.RNode, error) 
 	}
 	rl := docs[0].YNode()
 	if rl.Kind != yaml.MappingNode {
-		return nil, nil, fmt.Errorf("stdin is a %s, not a ResourceList: %s", kindName(rl.Kind), usageKRM)
+		return nil, nil, fmt.Errorf("stdin is a %s, not a ResourceList: %s", transformers.NodeKind(rl), usageKRM)
 	}
 	kind, apiVersion := scalarOf(rl, "kind"), scalarOf(rl, "apiVersion")
 	if kind != kio.ResourceListKind || (apiVersion != kio.ResourceListAPIVersion && apiVersion != "config.kubernetes.io/v1alpha1") {
@@ -450,7 +450,7 @@ func readResourceList(input []byte) (*kio.ByteReadWriter, []*yaml.RNode, error) 
 	var items []*yaml.RNode
 	if list := mapValue(rl, "items"); list != nil {
 		if list.Kind != yaml.SequenceNode {
-			return nil, nil, fmt.Errorf("ResourceList items: must be a list, not a %s", kindName(list.Kind))
+			return nil, nil, fmt.Errorf("ResourceList items: must be a list, not a %s", transformers.NodeKind(list))
 		}
 		for _, it := range list.Content {
 			items = append(items, yaml.NewRNode(it))
@@ -489,7 +489,7 @@ func checkItems(items []*yaml.RNode) framework.Results {
 	for i, it := range items {
 		var err error
 		if it.YNode().Kind != yaml.MappingNode {
-			err = &StreamError{Field: fmt.Sprintf("items[%d]", i), Err: fmt.Errorf("expected a Kubernetes resource (a mapping), got a %s", kindName(it.YNode().Kind))}
+			err = &StreamError{Field: fmt.Sprintf("items[%d]", i), Err: fmt.Errorf("expected a Kubernetes resource (a mapping), got a %s", transformers.NodeKind(it.YNode()))}
 		} else if err = checkResource(it); err == nil && (it.GetKind() == "" || it.GetApiVersion() == "") {
 			missing := "kind"
 			if it.GetApiVersion() == "" {

@@ -9,6 +9,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/podgraft/podgraft/transformers"
 )
 
 // RunResourceList is KRM function mode: it reads a ResourceList whose
@@ -67,7 +69,7 @@ func processResourceList(items *[]*yaml.RNode, fnConfig *yaml.RNode, baseDir str
 		return errorResults(errors.New("functionConfig is missing: give a PodGraft (apiVersion: " + APIVersion + ", kind: " + Kind + ")"))
 	}
 	if k := fnConfig.YNode().Kind; k != yaml.MappingNode {
-		return errorResults(fmt.Errorf("functionConfig: expected a PodGraft (a mapping), got a %s", kindName(k)))
+		return errorResults(fmt.Errorf("functionConfig: expected a PodGraft (a mapping), got a %s", transformers.NodeKind(fnConfig.YNode())))
 	}
 	if k := fnConfig.GetKind(); k != Kind {
 		return errorResults(fmt.Errorf("functionConfig: kind: expected %s, got %q (apiVersion %s)", Kind, k, APIVersion))

@@ -152,7 +152,7 @@ func graftDocument(p *Processor, raw []byte) (*document, error) {
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return nil, &StreamError{Err: fmt.Errorf("expected a Kubernetes resource (a mapping), got a %s", kindName(root.Kind))}
+		return nil, &StreamError{Err: fmt.Errorf("expected a Kubernetes resource (a mapping), got a %s", transformers.NodeKind(root))}
 	}
 	node := yaml.NewRNode(root)
 	if err := checkResource(node); err != nil {

@@ -43,29 +43,10 @@ func (f Conflicts) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	if len(f.Items) == 0 {
 		return nodes, nil
 	}
-	var errs ErrorList
-	for _, r := range nodes {
-		tmpls, err := f.Locator.Templates(r)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range tmpls {
-			f.check(t, &errs)
-		}
-	}
-	return nodes, errs.Err()
+	return f.Locator.eachPod(nodes, f.check)
 }
 
-func (f Conflicts) check(t Template, errs *ErrorList) {
-	spec, ok := podSpec(t, errs)
-	if !ok {
-		return
-	}
-	rec, err := LoadRecord(t)
-	if err != nil {
-		errs.Addf(t.Resource, t.Field("metadata", "annotations"), "%v", err)
-		return
-	}
+func (f Conflicts) check(t Template, spec *yaml.Node, rec Record, errs *ErrorList) {
 	owners := graftedContainers(rec)
 	inUse := portsInUse(spec)
 	for _, c := range f.Items {

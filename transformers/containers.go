@@ -72,29 +72,10 @@ func (f Containers) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	if len(f.Items) == 0 {
 		return nodes, nil
 	}
-	var errs ErrorList
-	for _, r := range nodes {
-		tmpls, err := f.Locator.Templates(r)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range tmpls {
-			f.graft(t, &errs)
-		}
-	}
-	return nodes, errs.Err()
+	return f.Locator.eachPod(nodes, f.graft)
 }
 
-func (f Containers) graft(t Template, errs *ErrorList) {
-	spec, ok := podSpec(t, errs)
-	if !ok {
-		return
-	}
-	rec, err := LoadRecord(t)
-	if err != nil {
-		errs.Addf(t.Resource, t.Field("metadata", "annotations"), "%v", err)
-		return
-	}
+func (f Containers) graft(t Template, spec *yaml.Node, rec Record, errs *ErrorList) {
 	if f.hasRegularSidecar() && isJob(t.Resource) {
 		f.Results.Add(framework.Warning, t.Resource, t.Field("spec", "containers"),
 			"%s adds a regular (native: false) sidecar to a %s: the pod never completes while it runs; prefer a native sidecar", f.Graft, t.Resource.GetKind())
@@ -267,13 +248,13 @@ func podSpec(t Template, errs *ErrorList) (*yaml.Node, bool) {
 	for _, list := range []string{"containers", "initContainers", "volumes"} {
 		v := lookup(spec, list)
 		if v != nil && v.Kind != yaml.SequenceNode && v.Tag != "!!null" {
-			errs.Addf(t.Resource, t.Field("spec", list), "must be a list, not a %s", nodeKind(v))
+			errs.Addf(t.Resource, t.Field("spec", list), "must be a list, not a %s", NodeKind(v))
 			return nil, false
 		}
 		if v != nil {
 			for i, el := range v.Content {
 				if el.Kind != yaml.MappingNode {
-					errs.Addf(t.Resource, t.Field("spec", list+"["+strconv.Itoa(i)+"]"), "must be a mapping, not a %s", nodeKind(el))
+					errs.Addf(t.Resource, t.Field("spec", list+"["+strconv.Itoa(i)+"]"), "must be a mapping, not a %s", NodeKind(el))
 					return nil, false
 				}
 			}

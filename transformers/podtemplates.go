@@ -105,7 +105,7 @@ func (l Locator) Templates(r *yaml.RNode) ([]Template, error) {
 		node = f.Value
 		if node.YNode().Kind != yaml.MappingNode {
 			at := strings.Join(tk.Path[:i+1], ".")
-			return nil, &ResourceError{Ref: Ref(r), Field: at, Msg: at + " must be a mapping, not a " + nodeKind(node.YNode())}
+			return nil, &ResourceError{Ref: Ref(r), Field: at, Msg: at + " must be a mapping, not a " + NodeKind(node.YNode())}
 		}
 	}
 	path := strings.Join(tk.Path, ".")
@@ -122,7 +122,8 @@ func apiGroup(apiVersion string) string {
 	return ""
 }
 
-func nodeKind(n *yaml.Node) string {
+// NodeKind names a node's kind for messages: "mapping", "list", "scalar", "null".
+func NodeKind(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.ScalarNode:
 		if n.Tag == "!!null" {
@@ -137,4 +138,31 @@ func nodeKind(n *yaml.Node) string {
 		return "alias"
 	}
 	return "document"
+}
+
+// eachPod calls graft with every pod template of nodes, its pod spec and its
+// graft record, and returns nodes, or every error the grafts found. A
+// template whose spec or record cannot be read is reported, naming the
+// field, and not grafted.
+func (l Locator) eachPod(nodes []*yaml.RNode, graft func(t Template, spec *yaml.Node, rec Record, errs *ErrorList)) ([]*yaml.RNode, error) {
+	var errs ErrorList
+	for _, r := range nodes {
+		tmpls, err := l.Templates(r)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range tmpls {
+			spec, ok := podSpec(t, &errs)
+			if !ok {
+				continue
+			}
+			rec, err := LoadRecord(t)
+			if err != nil {
+				errs.Addf(t.Resource, t.Field("metadata", "annotations"), "%v", err)
+				continue
+			}
+			graft(t, spec, rec, &errs)
+		}
+	}
+	return nodes, errs.Err()
 }

@@ -64,17 +64,7 @@ func (f Probes) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	if len(f.Items) == 0 {
 		return nodes, nil
 	}
-	var errs ErrorList
-	for _, r := range nodes {
-		tmpls, err := f.Locator.Templates(r)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range tmpls {
-			f.probe(t, &errs)
-		}
-	}
-	return nodes, errs.Err()
+	return f.Locator.eachPod(nodes, f.probe)
 }
 
 // podContainer is a container of a pod template, with where it sits.
@@ -96,16 +86,7 @@ type probePlan struct {
 	body *yaml.Node
 }
 
-func (f Probes) probe(t Template, errs *ErrorList) {
-	spec, ok := podSpec(t, errs)
-	if !ok {
-		return
-	}
-	rec, err := LoadRecord(t)
-	if err != nil {
-		errs.Addf(t.Resource, t.Field("metadata", "annotations"), "%v", err)
-		return
-	}
+func (f Probes) probe(t Template, spec *yaml.Node, rec Record, errs *ErrorList) {
 	// Plan and check everything first, so that an error leaves the
 	// template as it was.
 	mark := len(errs.Results)

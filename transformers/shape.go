@@ -24,7 +24,7 @@ func (e *ShapeError) Error() string { return e.Field + ": " + e.Msg }
 // strings and whose labels and annotations are mappings.
 func CheckResource(r *yaml.Node) error {
 	if r.Kind != yaml.MappingNode {
-		return &ShapeError{Field: "(root)", Msg: "must be a mapping, not a " + nodeKind(r)}
+		return &ShapeError{Field: "(root)", Msg: "must be a mapping, not a " + NodeKind(r)}
 	}
 	for _, key := range []string{"apiVersion", "kind"} {
 		if err := scalarField(r, "", key); err != nil {
@@ -43,7 +43,7 @@ func CheckMetadata(n *yaml.Node, path string) error {
 	}
 	mpath := FieldPath(path, "metadata")
 	if meta.Kind != yaml.MappingNode {
-		return &ShapeError{Field: mpath, Msg: "must be a mapping, not a " + nodeKind(meta)}
+		return &ShapeError{Field: mpath, Msg: "must be a mapping, not a " + NodeKind(meta)}
 	}
 	for _, key := range []string{"name", "namespace"} {
 		if err := scalarField(meta, mpath, key); err != nil {
@@ -56,15 +56,15 @@ func CheckMetadata(n *yaml.Node, path string) error {
 			continue
 		}
 		if v.Kind != yaml.MappingNode {
-			return &ShapeError{Field: FieldPath(mpath, key), Msg: "must be a mapping, not a " + nodeKind(v)}
+			return &ShapeError{Field: FieldPath(mpath, key), Msg: "must be a mapping, not a " + NodeKind(v)}
 		}
 		for i := 0; i+1 < len(v.Content); i += 2 {
 			k, val := v.Content[i], v.Content[i+1]
 			if k.Kind != yaml.ScalarNode {
-				return &ShapeError{Field: FieldPath(mpath, key), Msg: "keys must be strings, not a " + nodeKind(k)}
+				return &ShapeError{Field: FieldPath(mpath, key), Msg: "keys must be strings, not a " + NodeKind(k)}
 			}
 			if val.Kind != yaml.ScalarNode {
-				return &ShapeError{Field: FieldPath(mpath, key, k.Value), Msg: "must be a string, not a " + nodeKind(val)}
+				return &ShapeError{Field: FieldPath(mpath, key, k.Value), Msg: "must be a string, not a " + NodeKind(val)}
 			}
 		}
 	}
@@ -76,7 +76,7 @@ func scalarField(m *yaml.Node, path, key string) error {
 	if v == nil || v.Kind == yaml.ScalarNode {
 		return nil
 	}
-	return &ShapeError{Field: FieldPath(path, key), Msg: fmt.Sprintf("must be a string, not a %s", nodeKind(v))}
+	return &ShapeError{Field: FieldPath(path, key), Msg: fmt.Sprintf("must be a string, not a %s", NodeKind(v))}
 }
 
 func missingOrNull(n *yaml.Node) bool {

@@ -92,17 +92,7 @@ func (f Volumes) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	if len(f.Items) == 0 {
 		return nodes, nil
 	}
-	var errs ErrorList
-	for _, r := range nodes {
-		tmpls, err := f.Locator.Templates(r)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range tmpls {
-			f.graft(t, &errs)
-		}
-	}
-	return nodes, errs.Err()
+	return f.Locator.eachPod(nodes, f.graft)
 }
 
 // volumeWrite is one volume, claim template or mount to write, found valid
@@ -120,16 +110,7 @@ type mountWrite struct {
 	mountPath string
 }
 
-func (f Volumes) graft(t Template, errs *ErrorList) {
-	spec, ok := podSpec(t, errs)
-	if !ok {
-		return
-	}
-	rec, err := LoadRecord(t)
-	if err != nil {
-		errs.Addf(t.Resource, t.Field("metadata", "annotations"), "%v", err)
-		return
-	}
+func (f Volumes) graft(t Template, spec *yaml.Node, rec Record, errs *ErrorList) {
 	mark := len(errs.Results)
 	var volumes []volumeWrite
 	var generated []string
