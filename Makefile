@@ -56,7 +56,7 @@ fuzz-smoke: ## Run every fuzz target for FUZZ_SMOKETIME each (default 10s), as m
 
 # go test -fuzz takes one target and one package per run: list them, run each.
 .PHONY: fuzz-each
-fuzz-each:
+fuzz-each: ## Run every fuzz target for FUZZ_EACH each (used by fuzz and fuzz-smoke).
 	@set -eo pipefail; for pkg in $$($(GO) list $(FUZZ_PKGS)); do \
 		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 			echo "fuzz: $$target ($$pkg) for $(FUZZ_EACH)"; \
