@@ -1,7 +1,6 @@
 package fn
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -34,7 +32,7 @@ func LoadConfigFiles(paths []string) ([]*Config, error) {
 
 func decodeConfigStream(r io.Reader, path, baseDir string) ([]*Config, error) {
 	var configs []*Config
-	reader := utilyaml.NewYAMLReader(bufio.NewReader(newBudget(limits.config).reader(r)))
+	reader := NewDocumentReader(newBudget(limits.config).reader(r))
 	for index := 1; ; index++ {
 		raw, err := reader.Read()
 		if errors.Is(err, io.EOF) {

@@ -1,13 +1,12 @@
 package fn
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -68,7 +67,7 @@ func RunStream(p *Processor, inputs []Input) ([]byte, error) {
 	budget := newBudget(limits.input) // shared by all inputs
 	budget.document = limits.document
 	for _, in := range inputs {
-		reader := utilyaml.NewYAMLReader(bufio.NewReaderSize(budget.reader(in.Reader), 64*1024))
+		reader := NewDocumentReader(budget.reader(in.Reader))
 		for index := 1; ; index++ {
 			raw, err := reader.Read()
 			if errors.Is(err, io.EOF) {
@@ -194,19 +193,19 @@ func encodeStream(docs []document) ([]byte, error) {
 			}
 			docs[i].raw, docs[i].doc, docs[i].node = raw, nil, nil
 		}
-		size += len("---\n") + len(docs[i].raw) + 1
+		size += len("---\r\n") + len(docs[i].raw) + 1
 	}
 	out := bytes.NewBuffer(make([]byte, 0, size))
 	for i, d := range docs {
 		if i > 0 {
-			out.WriteString("---\n")
+			out.WriteString("---")
+			if bytes.Contains(d.raw, []byte("\r\n")) {
+				out.WriteByte('\r') // the separator follows the document's line endings
+			}
+			out.WriteByte('\n')
 		}
-		// The document splitter turns every "\r\n" into "\n" but keeps a
-		// "\r" that ends the input; it goes the same way here, or a second
-		// run would change the output.
-		raw := bytes.TrimSuffix(bytes.TrimSuffix(d.raw, []byte("\n")), []byte("\r"))
-		out.Write(raw)
-		if len(raw) > 0 {
+		out.Write(d.raw)
+		if len(d.raw) > 0 && d.raw[len(d.raw)-1] != '\n' {
 			out.WriteByte('\n')
 		}
 	}
@@ -215,13 +214,21 @@ func encodeStream(docs []document) ([]byte, error) {
 
 func encodeDocument(d document) ([]byte, error) {
 	var out bytes.Buffer
-	style := yaml.SequenceIndentStyle(yaml.DeriveSeqIndentStyle(string(d.raw)))
+	crlf := bytes.Contains(d.raw, []byte("\r\n"))
+	original := string(d.raw)
+	if crlf {
+		original = strings.ReplaceAll(original, "\r\n", "\n")
+	}
+	style := yaml.SequenceIndentStyle(yaml.DeriveSeqIndentStyle(original))
 	enc := yaml.NewEncoderWithOptions(&out, &yaml.EncoderOptions{SeqIndent: style})
 	if err := enc.Encode(d.doc); err != nil {
 		return nil, fmt.Errorf("encoding %s: %w", transformers.Describe(d.node), err)
 	}
 	if err := enc.Close(); err != nil {
 		return nil, err
+	}
+	if crlf { // a document written with CRLF line endings keeps them
+		return bytes.ReplaceAll(out.Bytes(), []byte("\n"), []byte("\r\n")), nil
 	}
 	return out.Bytes(), nil
 }

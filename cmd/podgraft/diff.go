@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"strings"
 
 	udiff "github.com/aymanbagabas/go-udiff"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/podgraft/podgraft/fn"
@@ -95,7 +93,7 @@ type diffDoc struct {
 // content (podgraft drops them too).
 func splitDocuments(name string, data []byte) ([]diffDoc, error) {
 	var docs []diffDoc
-	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	reader := fn.NewDocumentReader(bytes.NewReader(data))
 	for index := 1; ; index++ {
 		raw, err := reader.Read()
 		if errors.Is(err, io.EOF) {

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -251,10 +252,13 @@ func templatesOf(t *testing.T, r *yaml.RNode) []transformers.Template {
 	return tmpls
 }
 
+// separatorLine splits a stream at "---" lines, LF or CRLF.
+var separatorLine = regexp.MustCompile(`\n---\r?\n`)
+
 func rawDocs(b []byte) []string {
 	var out []string
-	for _, d := range strings.Split(string(b), "\n---\n") {
-		d = strings.TrimPrefix(d, "---\n")
+	for _, d := range separatorLine.Split(string(b), -1) {
+		d = strings.TrimPrefix(strings.TrimPrefix(d, "---\n"), "---\r\n")
 		if strings.TrimSpace(d) != "" {
 			out = append(out, strings.TrimSuffix(d, "\n")+"\n")
 		}

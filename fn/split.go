@@ -1,0 +1,71 @@
+package fn
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// DocumentReader splits a YAML stream into documents at "---" lines, the
+// way apimachinery's YAMLReader does, but returns each document's bytes
+// exactly as they came, line endings included: YAMLReader turns "\r\n"
+// into "\n", so a CRLF document podgraft does not change would not come
+// out byte-identical. Separator lines are not part of any document, except
+// one that opens the stream (as with YAMLReader).
+type DocumentReader struct {
+	r   *bufio.Reader
+	eof bool
+}
+
+// NewDocumentReader reads documents from r.
+func NewDocumentReader(r io.Reader) *DocumentReader {
+	return &DocumentReader{r: bufio.NewReaderSize(r, 64*1024)}
+}
+
+// Read returns the next document, or io.EOF after the last one.
+func (d *DocumentReader) Read() ([]byte, error) {
+	var doc []byte
+	for !d.eof {
+		line, err := d.line()
+		if err != nil {
+			return nil, err
+		}
+		if rest, ok := bytes.CutPrefix(line, []byte("---")); ok {
+			// Only spaces and a comment may follow a document separator.
+			if trimmed := bytes.TrimSpace(rest); len(trimmed) > 0 && trimmed[0] != '#' {
+				return nil, fmt.Errorf("invalid Yaml document separator: %s", trimmed)
+			}
+			if len(doc) > 0 {
+				return doc, nil
+			}
+		}
+		doc = append(doc, line...)
+	}
+	if len(doc) > 0 {
+		return doc, nil
+	}
+	return nil, io.EOF
+}
+
+// line reads one line with its ending, however long it is.
+func (d *DocumentReader) line() ([]byte, error) {
+	var long []byte
+	for {
+		chunk, err := d.r.ReadSlice('\n')
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			long = append(long, chunk...)
+			continue
+		case errors.Is(err, io.EOF):
+			d.eof = true
+		case err != nil:
+			return nil, err
+		}
+		if long != nil {
+			return append(long, chunk...), nil
+		}
+		return chunk, nil
+	}
+}

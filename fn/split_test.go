@@ -1,0 +1,55 @@
+package fn_test
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/podgraft/podgraft/fn"
+)
+
+func TestDocumentReader(t *testing.T) {
+	long := "a: " + strings.Repeat("x", 200_000) + "\n"
+	tests := map[string]struct {
+		in      string
+		want    []string
+		wantErr string
+	}{
+		"documents between separators": {in: "a: 1\n---\nb: 2\n", want: []string{"a: 1\n", "b: 2\n"}},
+		"CRLF line endings are kept":   {in: "a: 1\r\nc: 3\r\n---\r\nb: 2\r\n", want: []string{"a: 1\r\nc: 3\r\n", "b: 2\r\n"}},
+		"a separator with a comment":   {in: "a: 1\n--- # next\nb: 2\n", want: []string{"a: 1\n", "b: 2\n"}},
+		"an opening separator stays with the first document, as in apimachinery's YAMLReader": {
+			in: "---\n# Source: x\na: 1\n---\nb: 2\n", want: []string{"---\n# Source: x\na: 1\n", "b: 2\n"},
+		},
+		"no newline at the end":     {in: "a: 1\n---\nb: 2", want: []string{"a: 1\n", "b: 2"}},
+		"a line longer than buffer": {in: long + "---\nb: 2\n", want: []string{long, "b: 2\n"}},
+		"a dash line inside a block scalar is not a separator when indented": {
+			in: "a: |\n  ---\n  x\n---\nb: 2\n", want: []string{"a: |\n  ---\n  x\n", "b: 2\n"},
+		},
+		"content after a separator": {in: "a: 1\n--- b: 2\n", wantErr: "invalid Yaml document separator: b: 2"},
+		"empty stream":              {in: ""},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			r := fn.NewDocumentReader(strings.NewReader(tc.in))
+			var got []string
+			for {
+				doc, err := r.Read()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if tc.wantErr != "" {
+					require.EqualError(t, err, tc.wantErr)
+					return
+				}
+				require.NoError(t, err)
+				got = append(got, string(doc))
+			}
+			require.Empty(t, tc.wantErr, "expected an error")
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
