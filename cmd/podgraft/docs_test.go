@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -34,4 +35,14 @@ func TestDocsRunAsWritten(t *testing.T) {
 			require.NoError(t, err, "%s:%d failed:\n%s\n%s", rel, b.Line, b.Shell, out)
 		})
 	}
+}
+
+// TestReadmeQuickstartIsTheExample keeps the quickstart config shown in the
+// README the very file the quickstart commands run.
+func TestReadmeQuickstartIsTheExample(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	graft, err := os.ReadFile("../../examples/quickstart/graft.yaml")
+	require.NoError(t, err)
+	require.Contains(t, string(readme), "`examples/quickstart/graft.yaml`:\n\n```yaml\n"+string(graft)+"```\n")
 }
