@@ -92,10 +92,8 @@ func TestGeneratedOrderIsIndependentOfRuns(t *testing.T) {
 	require.Equal(t, twoNamespaces, stream(t, together, true, a, b))
 }
 
-// In KRM mode the generated resources are appended to the items, and a
-// re-run neither duplicates nor moves them.
-func TestKRMGeneratedItems(t *testing.T) {
-	cfg := `apiVersion: podgraft.dev/v1alpha1
+// frontedFilesConfig fronts the app with nginx and generates its config.
+const frontedFilesConfig = `apiVersion: podgraft.dev/v1alpha1
 kind: PodGraft
 metadata: {name: edge}
 spec:
@@ -106,6 +104,11 @@ spec:
       files: {a.conf: "x"}
       mounts: [{containers: [nginx], mountPath: /etc/nginx/conf.d}]
 `
+
+// In KRM mode the generated resources are appended to the items, and a
+// re-run neither duplicates nor moves them.
+func TestKRMGeneratedItems(t *testing.T) {
+	cfg := frontedFilesConfig
 	items, err := (&kio.ByteReader{Reader: strings.NewReader(twoNamespaces), OmitReaderAnnotations: true}).Read()
 	require.NoError(t, err)
 	var rl bytes.Buffer
@@ -156,17 +159,7 @@ spec:
 // resource missing or stale, a Service not re-pointed. On what apply wrote
 // it reports nothing.
 func TestCheckReportsCrossDocumentDrift(t *testing.T) {
-	cfg, err := fn.DecodeNode(yaml.MustParse(`apiVersion: podgraft.dev/v1alpha1
-kind: PodGraft
-metadata: {name: edge}
-spec:
-  requireReadinessProbe: "off"
-  sidecars: [{name: nginx, image: nginx, ports: [{name: proxy, containerPort: 8080}], fronts: {port: http, via: proxy}}]
-  volumes:
-    - name: conf
-      files: {a.conf: "x"}
-      mounts: [{containers: [nginx], mountPath: /etc/nginx/conf.d}]
-`), "edge.yaml", t.TempDir())
+	cfg, err := fn.DecodeNode(yaml.MustParse(frontedFilesConfig), "edge.yaml", t.TempDir())
 	require.NoError(t, err)
 	check := func(input string, remove bool) []string {
 		p, err := fn.NewCheck([]*fn.Config{cfg}, remove)
