@@ -38,9 +38,6 @@ type Config struct {
 	Files map[string]map[string][]byte
 }
 
-// FieldPathError is a config error anchored at a field.
-type FieldPathError = field.Error
-
 // DecodeNode decodes one PodGraft document strictly, applies defaults and
 // validates it. Every message carries the field path.
 func DecodeNode(node *yaml.RNode, source, baseDir string) (*Config, error) {

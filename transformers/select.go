@@ -26,12 +26,6 @@ type Match struct {
 	Annotations map[string]string
 }
 
-// IsEmpty reports whether no field is set.
-func (m Match) IsEmpty() bool {
-	return len(m.Kinds) == 0 && len(m.Names) == 0 && len(m.Namespaces) == 0 &&
-		(m.Labels == nil || m.Labels.Empty()) && len(m.Annotations) == 0
-}
-
 // Select is the filter that keeps the workloads a PodGraft targets and
 // drops everything else. Workloads that match but opt out, or are Helm hooks
 // while hooks are not targeted, are dropped with a warning.
