@@ -8,6 +8,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/podgraft/podgraft/fn"
+	"github.com/podgraft/podgraft/transformers"
 )
 
 // benchStream is 1,000 documents: Deployments (half of them targeted),
@@ -46,16 +47,16 @@ spec: {selector: {app: web-%[1]d}, ports: [{port: 80, targetPort: http}]}
 	return b.Bytes()
 }
 
-func benchProcessor(b *testing.B, config string) *fn.Processor {
-	cfg, err := fn.DecodeNode(yaml.MustParse(config), "bench", ".")
+func benchEngine(b *testing.B, config string) *transformers.Engine {
+	cfg, err := fn.DecodeConfig(yaml.MustParse(config).YNode(), "bench", ".")
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := fn.NewProcessor([]*fn.Config{cfg}, false)
+	e, err := fn.NewEngine([]*fn.Config{cfg}, fn.Apply)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return p
+	return e
 }
 
 // BenchmarkRunStream is the whole standalone pipeline: split, parse,
@@ -73,7 +74,7 @@ spec:
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
 	for b.Loop() {
-		out, err := fn.RunStream(benchProcessor(b, config), []fn.Input{{Name: "in", Reader: bytes.NewReader(in)}})
+		out, _, err := fn.RunStream(fn.Options{}, benchEngine(b, config), []fn.Input{{Name: "in", Reader: bytes.NewReader(in)}})
 		if err != nil || len(out) <= len(in) {
 			b.Fatal(err)
 		}

@@ -14,7 +14,7 @@ import (
 
 func filesGraft(t *testing.T, name, volume, content string) *fn.Config {
 	t.Helper()
-	cfg, err := fn.DecodeNode(yaml.MustParse(`apiVersion: podgraft.dev/v1alpha1
+	cfg, err := decodeConfig(t, `apiVersion: podgraft.dev/v1alpha1
 kind: PodGraft
 metadata: {name: `+name+`}
 spec:
@@ -23,7 +23,7 @@ spec:
     - name: `+volume+`
       files: {a.conf: "`+content+`"}
       mounts: [{containers: [web], mountPath: /etc/`+volume+`}]
-`), name+".yaml", t.TempDir())
+`, name+".yaml", t.TempDir())
 	require.NoError(t, err)
 	return cfg
 }
@@ -55,10 +55,13 @@ spec:
 
 func stream(t *testing.T, input string, remove bool, configs ...*fn.Config) string {
 	t.Helper()
-	p, err := fn.NewProcessor(configs, remove)
+	mode := fn.Apply
+	if remove {
+		mode = fn.Remove
+	}
+	out, results, err := runStream(t, mode, input, configs...)
 	require.NoError(t, err)
-	out, err := fn.RunStream(p, []fn.Input{{Name: "in.yaml", Reader: strings.NewReader(input)}})
-	require.NoError(t, err)
+	require.Empty(t, errorLines(results))
 	return string(out)
 }
 
@@ -115,7 +118,7 @@ func TestKRMGeneratedItems(t *testing.T) {
 	require.NoError(t, kio.ByteWriter{Writer: &rl, WrappingKind: kio.ResourceListKind, WrappingAPIVersion: kio.ResourceListAPIVersion,
 		FunctionConfig: yaml.MustParse(cfg)}.Write(items))
 	var out bytes.Buffer
-	results, err := fn.RunResourceList(&rl, &out, t.TempDir(), false)
+	results, err := fn.RunResourceList(fn.Options{BaseDir: t.TempDir()}, &rl, &out)
 	require.NoError(t, err)
 	require.Zero(t, results.ExitCode(), "%v", results)
 	first := out.String()
@@ -123,7 +126,7 @@ func TestKRMGeneratedItems(t *testing.T) {
 	require.Contains(t, first, "targetPort: proxy")
 
 	var again bytes.Buffer
-	_, err = fn.RunResourceList(strings.NewReader(first), &again, t.TempDir(), false)
+	_, err = fn.RunResourceList(fn.Options{BaseDir: t.TempDir()}, strings.NewReader(first), &again)
 	require.NoError(t, err)
 	require.Equal(t, itemsOnly(first), itemsOnly(again.String()), "a re-run changes no item")
 }
@@ -139,39 +142,37 @@ func itemsOnly(rl string) string {
 // A Service podgraft re-points must pass the checks of every changed
 // document: with a duplicate key, kubectl would keep the other value.
 func TestRepointedServiceWithDuplicateKeys(t *testing.T) {
-	cfg, err := fn.DecodeNode(yaml.MustParse(`apiVersion: podgraft.dev/v1alpha1
+	cfg, err := decodeConfig(t, `apiVersion: podgraft.dev/v1alpha1
 kind: PodGraft
 metadata: {name: edge}
 spec:
   requireReadinessProbe: "off"
   sidecars: [{name: nginx, image: nginx, ports: [{name: proxy, containerPort: 8080}], fronts: {port: http, via: proxy}}]
-`), "edge.yaml", t.TempDir())
+`, "edge.yaml", t.TempDir())
 	require.NoError(t, err)
 	input := strings.Replace(twoNamespaces, "ports: [{port: 80, targetPort: http}]", "ports: [{port: 80, targetPort: http, targetPort: http}]", 1)
-	p, err := fn.NewProcessor([]*fn.Config{cfg}, false)
-	require.NoError(t, err)
-	_, err = fn.RunStream(p, []fn.Input{{Name: "in.yaml", Reader: strings.NewReader(input)}})
+	out, results, err := runStream(t, fn.Apply, input, cfg)
+	require.Nil(t, out)
 	require.ErrorContains(t, err, "targetPort")
 	require.ErrorContains(t, err, "Service shop/web")
+	require.Empty(t, errorLines(results))
 }
 
 // --check reports what the cross-document pass would change: a generated
 // resource missing or stale, a Service not re-pointed. On what apply wrote
 // it reports nothing.
 func TestCheckReportsCrossDocumentDrift(t *testing.T) {
-	cfg, err := fn.DecodeNode(yaml.MustParse(frontedFilesConfig), "edge.yaml", t.TempDir())
+	cfg, err := fn.DecodeConfig(yaml.MustParse(frontedFilesConfig).YNode(), "edge.yaml", t.TempDir())
 	require.NoError(t, err)
 	check := func(input string, remove bool) []string {
-		p, err := fn.NewCheck([]*fn.Config{cfg}, remove)
-		require.NoError(t, err)
-		_, err = fn.RunStream(p, []fn.Input{{Name: "in.yaml", Reader: strings.NewReader(input)}})
-		var errs []string
-		for _, r := range p.Results.Items {
-			if r.Severity == "error" {
-				errs = append(errs, fn.FormatResult(r))
-			}
+		mode := fn.Check
+		if remove {
+			mode = fn.CheckRemove
 		}
-		require.Equal(t, len(errs) > 0, err != nil, "a drift fails the run: %v", err)
+		out, results, err := runStream(t, mode, input, cfg)
+		require.NoError(t, err)
+		errs := errorLines(results)
+		require.Equal(t, len(errs) > 0, out == nil, "a drift fails the run")
 		return errs
 	}
 	applied := stream(t, twoNamespaces, false, cfg)

@@ -7,11 +7,12 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/podgraft/podgraft/fn"
+	"github.com/podgraft/podgraft/fn/v1alpha1"
 )
 
 func decode(t *testing.T, doc string) (*fn.Config, error) {
 	t.Helper()
-	return fn.DecodeNode(yaml.MustParse(doc), "graft.yaml, document 1", ".")
+	return fn.DecodeConfig(yaml.MustParse(doc).YNode(), "graft.yaml, document 1", ".")
 }
 
 func TestDecodeDefaults(t *testing.T) {
@@ -25,11 +26,11 @@ spec:
 `)
 	require.NoError(t, err)
 	require.True(t, cfg.Spec.Sidecars[0].IsNative(), "sidecars are native by default")
-	require.Equal(t, fn.PlaceLast, cfg.Spec.Sidecars[0].Placement)
-	require.Equal(t, fn.PlaceLast, cfg.Spec.InitContainers[0].Placement)
-	require.Equal(t, fn.ReadinessWarning, cfg.Spec.RequireReadinessProbe)
-	require.Equal(t, fn.ProfileNone, cfg.Spec.SecurityProfile)
-	require.Equal(t, fn.IsolateNone, cfg.Spec.Volumes[0].Isolate)
+	require.Equal(t, v1alpha1.PlaceLast, cfg.Spec.Sidecars[0].Placement)
+	require.Equal(t, v1alpha1.PlaceLast, cfg.Spec.InitContainers[0].Placement)
+	require.Equal(t, v1alpha1.ReadinessWarning, cfg.Spec.RequireReadinessProbe)
+	require.Equal(t, v1alpha1.ProfileNone, cfg.Spec.SecurityProfile)
+	require.Equal(t, v1alpha1.IsolateNone, cfg.Spec.Volumes[0].Isolate)
 	require.Len(t, cfg.Hash, 10)
 }
 
@@ -50,7 +51,7 @@ func TestDecodeErrors(t *testing.T) {
 		"unknown field with its path": {hdr + "spec: {sidecars: [{name: a, imagee: x}]}", "PodGraft edge (graft.yaml, document 1): spec.sidecars[0].imagee: unknown field"},
 		"two unknown fields":          {hdr + "spec: {foo: 1, bar: 2}", "spec.foo: unknown field"},
 		"wrong case is unknown":       {hdr + "spec: {Sidecars: []}", "spec.Sidecars: unknown field"},
-		"type mismatch":               {hdr + "spec: {sidecars: {name: a}}", "spec.sidecars: expected []fn.Sidecar, got object"},
+		"type mismatch":               {hdr + "spec: {sidecars: {name: a}}", "spec.sidecars: expected []v1alpha1.Sidecar, got object"},
 		"not a mapping":               {"- a\n- b\n", "a PodGraft must be a mapping, not a list"},
 		"image required":              {hdr + "spec: {sidecars: [{name: a}]}", "spec.sidecars[0].image: Required value: must not be empty"},
 		"name must be a DNS label":    {hdr + "spec: {sidecars: [{name: A_B, image: x}]}", `spec.sidecars[0].name: Invalid value: "A_B"`},

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/podgraft/podgraft/fn/v1alpha1"
 )
 
 // MaxFileSize bounds each file that fromFiles reads: a ConfigMap holds at
@@ -24,7 +26,7 @@ const MaxFileSize = 1 << 20
 // resolve against baseDir and may not leave it: not by "..", not as an
 // absolute path, not through a symlink; each must be a regular file of at
 // most MaxFileSize bytes.
-func loadVolumeFiles(pg *PodGraft, baseDir string) (map[string]map[string][]byte, field.ErrorList) {
+func loadVolumeFiles(pg *v1alpha1.PodGraft, baseDir string) (map[string]map[string][]byte, field.ErrorList) {
 	var errs field.ErrorList
 	out := map[string]map[string][]byte{}
 	var root string
@@ -143,7 +145,7 @@ func describeMode(m fs.FileMode) string {
 
 // withFiles folds the content that fromFiles read into the spec hash, so
 // that a changed file makes the graft record stale and the pods roll.
-func withFiles(hash string, pg *PodGraft, files map[string]map[string][]byte) string {
+func withFiles(hash string, pg *v1alpha1.PodGraft, files map[string]map[string][]byte) string {
 	var fromDisk []string
 	for _, v := range pg.Spec.Volumes {
 		if len(v.FromFiles) > 0 {

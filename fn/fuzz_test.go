@@ -5,6 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/podgraft/podgraft/fn/v1alpha1"
+	"github.com/podgraft/podgraft/internal/guard"
 )
 
 // fuzzWorkloads is the fixed input the decoded configs are applied to: a
@@ -77,23 +80,23 @@ func FuzzDecodeConfig(f *testing.F) {
 	}
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		configs, err := decodeConfigStream(bytes.NewReader(data), "config.yaml", dir)
+		configs, err := decodeConfigStream(bytes.NewReader(data), "config.yaml", dir, guard.Limits{}.WithDefaults())
 		if err != nil {
 			if err.Error() == "" {
 				t.Fatal("an error without a message")
 			}
 			return
 		}
-		for _, c := range configs {
-			if errs := Validate(&c.PodGraft); len(errs) > 0 {
+		redecoded, err := decodeConfigStream(bytes.NewReader(data), "config.yaml", dir, guard.Limits{}.WithDefaults())
+		if err != nil {
+			t.Fatalf("a decoded config does not decode again: %v", err)
+		}
+		for i, c := range configs {
+			if errs := v1alpha1.Validate(c.PodGraft); len(errs) > 0 {
 				t.Fatalf("a decoded config does not validate: %v", errs)
 			}
-			again, err := DecodeNode(c.Node, c.Source, dir)
-			if err != nil {
-				t.Fatalf("a decoded config does not decode again: %v", err)
-			}
-			if again.Hash != c.Hash {
-				t.Fatalf("the hash changed on a second decode: %s != %s", c.Hash, again.Hash)
+			if redecoded[i].Hash != c.Hash {
+				t.Fatalf("the hash changed on a second decode: %s != %s", c.Hash, redecoded[i].Hash)
 			}
 		}
 		out, ok := graftStream(t, configs, false, []byte(fuzzWorkloads))
@@ -117,16 +120,25 @@ func FuzzDecodeConfig(f *testing.F) {
 // the run failed with an error (which must then carry a message).
 func graftStream(t *testing.T, configs []*Config, remove bool, input []byte) ([]byte, bool) {
 	t.Helper()
-	p, err := NewProcessor(configs, remove)
+	mode := Apply
+	if remove {
+		mode = Remove
+	}
+	e, err := NewEngine(configs, mode)
 	if err != nil {
 		return nil, false
 	}
-	out, err := RunStream(p, []Input{{Name: "input.yaml", Reader: bytes.NewReader(input)}})
+	out, results, err := RunStream(Options{Mode: mode}, e, []Input{{Name: "input.yaml", Reader: bytes.NewReader(input)}})
 	if err != nil {
 		if err.Error() == "" {
 			t.Fatal("an error without a message")
 		}
 		return nil, false
 	}
-	return out, true
+	for _, r := range results {
+		if r.Message == "" {
+			t.Fatal("a result without a message")
+		}
+	}
+	return out, results.ExitCode() == 0
 }

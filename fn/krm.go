@@ -10,6 +10,9 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/podgraft/podgraft/fn/v1alpha1"
+	"github.com/podgraft/podgraft/internal/guard"
+	"github.com/podgraft/podgraft/internal/node"
 	"github.com/podgraft/podgraft/transformers"
 )
 
@@ -17,13 +20,12 @@ import (
 // functionConfig is a PodGraft, grafts its items and writes the
 // ResourceList back with results. It always writes a valid ResourceList,
 // also when the input cannot be read, and returns the results so the
-// caller can choose the exit code. baseDir is where fromFiles resolve (the
-// working directory: kustomize runs exec functions in the kustomization
-// root).
-func RunResourceList(in io.Reader, out io.Writer, baseDir string, remove bool) (framework.Results, error) {
+// caller can choose the exit code; the error is for a failed write.
+func RunResourceList(opts Options, in io.Reader, out io.Writer) (framework.Results, error) {
+	limits := opts.Limits.WithDefaults()
 	// The input is kept as bytes so that on error the items can be written
 	// back exactly as they came, without the cost of copying every node.
-	input, err := io.ReadAll(newBudget(limits.resourceList).reader(in))
+	input, err := io.ReadAll(guard.NewBudget(limits.ResourceList).Reader(in))
 	if err != nil {
 		return writeFailure(out, fmt.Errorf("reading the ResourceList: %w", err))
 	}
@@ -31,11 +33,12 @@ func RunResourceList(in io.Reader, out io.Writer, baseDir string, remove bool) (
 	if err != nil {
 		return writeFailure(out, err)
 	}
-	results := checkItems(items)
+	results := checkItems(items, limits)
 	if results.ExitCode() != 0 {
 		return writeAsRead(out, input, results)
 	}
-	results = append(results, processResourceList(&items, rw.FunctionConfig, baseDir, remove)...)
+	rs, items := processItems(opts, items, rw.FunctionConfig)
+	results = append(results, rs...)
 	if results.ExitCode() != 0 {
 		if rw, items, err = readResourceList(input); err != nil {
 			return nil, err
@@ -43,11 +46,11 @@ func RunResourceList(in io.Reader, out io.Writer, baseDir string, remove bool) (
 	}
 	locateItems(results, items)
 	if len(results) > 0 {
-		node, err := resultsNode(results)
+		n, err := resultsSequence(results)
 		if err != nil {
 			return nil, err
 		}
-		rw.Results = node
+		rw.Results = n
 	}
 	// The ResourceList is written whole or not at all: items that are not
 	// resources cannot be written back, and then only the results are.
@@ -61,35 +64,84 @@ func RunResourceList(in io.Reader, out io.Writer, baseDir string, remove bool) (
 	return results, nil
 }
 
-// processResourceList grafts the items in place, drops the generated
-// resources no graft produces any more, appends the new ones, and returns
-// the results.
-func processResourceList(items *[]*yaml.RNode, fnConfig *yaml.RNode, baseDir string, remove bool) framework.Results {
+// processItems grafts the items in place, drops the generated resources no
+// graft produces any more, appends the new ones, and returns the results
+// with the items.
+func processItems(opts Options, items []*yaml.RNode, fnConfig *yaml.RNode) (framework.Results, []*yaml.RNode) {
 	if fnConfig == nil || fnConfig.IsNilOrEmpty() {
-		return errorResults(errors.New("functionConfig is missing: give a PodGraft (apiVersion: " + APIVersion + ", kind: " + Kind + ")"))
+		return errorResults(errors.New("functionConfig is missing: give a PodGraft (apiVersion: " + v1alpha1.APIVersion + ", kind: " + v1alpha1.Kind + ")")), items
 	}
 	if k := fnConfig.YNode().Kind; k != yaml.MappingNode {
-		return errorResults(fmt.Errorf("functionConfig: expected a PodGraft (a mapping), got a %s", transformers.NodeKind(fnConfig.YNode())))
+		return errorResults(fmt.Errorf("functionConfig: expected a PodGraft (a mapping), got a %s", node.Kind(fnConfig.YNode()))), items
 	}
-	if k := fnConfig.GetKind(); k != Kind {
-		return errorResults(fmt.Errorf("functionConfig: kind: expected %s, got %q (apiVersion %s)", Kind, k, APIVersion))
+	if k := fnConfig.GetKind(); k != v1alpha1.Kind {
+		return errorResults(fmt.Errorf("functionConfig: kind: expected %s, got %q (apiVersion %s)", v1alpha1.Kind, k, v1alpha1.APIVersion)), items
 	}
-	cfg, err := DecodeNode(fnConfig, "functionConfig", baseDir)
+	cfg, err := DecodeConfig(fnConfig.YNode(), "functionConfig", opts.BaseDir)
 	if err != nil {
-		return errorResults(err)
+		return errorResults(err), items
 	}
-	p, err := NewProcessor([]*Config{cfg}, remove)
+	e, err := NewEngine([]*Config{cfg}, opts.Mode)
 	if err != nil {
-		return errorResults(err)
+		return errorResults(err), items
 	}
-	if err := p.Transform(*items); err != nil {
-		return append(p.Results.Items, resultsError(err)...)
+	var results framework.Results
+	changed := map[*yaml.RNode]bool{}
+	for _, it := range items {
+		res := e.Document(it)
+		results = append(results, res.Results...)
+		if res.Changed {
+			changed[it] = true
+		}
 	}
-	*items = p.finishItems(*items)
-	if rs := checkEditedItems(*items, p.Touched); len(rs) > 0 {
-		return append(p.Results.Items, rs...)
+	if transformers.HasErrors(results) {
+		return results, items
 	}
-	return p.Results.Items
+	items, rs := finishItems(e, items, changed)
+	results = append(results, rs...)
+	for i, it := range items {
+		if changed[it] {
+			if err := checkEdited(it); err != nil {
+				results = append(results, itemResult(i, it, err))
+			}
+		}
+	}
+	return results, items
+}
+
+// finishItems runs the engine's Finish over every item that it holds: it
+// returns the items without the dropped ones, with the generated ones
+// appended, and marks the items it changed.
+func finishItems(e *transformers.Engine, items []*yaml.RNode, changed map[*yaml.RNode]bool) ([]*yaml.RNode, framework.Results) {
+	var held []*yaml.RNode
+	for _, it := range items {
+		if e.Holds(it) {
+			held = append(held, it)
+		}
+	}
+	out := e.Finish(held)
+	for r := range out.Changed {
+		changed[r] = true
+	}
+	if len(out.Drop) == 0 && len(out.Added) == 0 {
+		return items, out.Results
+	}
+	kept := make([]*yaml.RNode, 0, len(items)+len(out.Added))
+	for _, it := range items {
+		if !out.Drop[it] {
+			kept = append(kept, it)
+		}
+	}
+	kept = append(kept, out.Added...)
+	tail := len(kept)
+	for tail > 0 && transformers.IsGenerated(kept[tail-1]) {
+		tail--
+	}
+	block := append([]*yaml.RNode{}, kept[tail:]...)
+	for i, j := range e.GeneratedOrder(block) {
+		kept[tail+i] = block[j]
+	}
+	return kept, out.Results
 }
 
 func errorResults(err error) framework.Results {
@@ -103,17 +155,13 @@ func writeFailure(out io.Writer, cause error) (framework.Results, error) {
 
 // writeResults writes an empty ResourceList that carries the results.
 func writeResults(out io.Writer, results framework.Results) (framework.Results, error) {
-	node, err := resultsNode(results)
+	n, err := resultsSequence(results)
 	if err != nil {
 		return nil, err
 	}
-	rw := &kio.ByteReadWriter{Writer: out, WrappingKind: kio.ResourceListKind, WrappingAPIVersion: kio.ResourceListAPIVersion, Results: node}
+	rw := &kio.ByteReadWriter{Writer: out, WrappingKind: kio.ResourceListKind, WrappingAPIVersion: kio.ResourceListAPIVersion, Results: n}
 	if err := rw.Write(nil); err != nil {
 		return nil, err
 	}
 	return results, nil
-}
-
-func resultsNode(results framework.Results) (*yaml.RNode, error) {
-	return resultsSequence(results)
 }

@@ -11,7 +11,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
-	"github.com/podgraft/podgraft/transformers"
+	"github.com/podgraft/podgraft/internal/guard"
 )
 
 // trickyItems are documents whose encoding depends on indentation: block
@@ -119,7 +119,7 @@ func writeBoth(t *testing.T, in []byte) (want, got string, ok bool) {
 			return nil
 		}
 		for _, it := range items {
-			if it.YNode().Kind != yaml.MappingNode || transformers.CheckResource(it.YNode()) != nil || checkAliases(it.YNode(), MaxAliasNodes) != nil {
+			if it.YNode().Kind != yaml.MappingNode || guard.CheckResource(it.YNode()) != nil || guard.CheckAliases(it.YNode(), guard.MaxResourceNodes, guard.MaxAliasNodes) != nil {
 				return nil
 			}
 		}

@@ -2,6 +2,9 @@ package fn
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,18 +12,32 @@ import (
 	"path/filepath"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/podgraft/podgraft/fn/v1alpha1"
+	"github.com/podgraft/podgraft/internal/guard"
+	"github.com/podgraft/podgraft/transformers"
 )
+
+// Config is one loaded PodGraft: decoded, defaulted and validated, with
+// the content of its files read and the hash of its spec.
+type Config struct {
+	transformers.Config
+	// Source names where the config came from, for messages: a file
+	// path with a document index, or "functionConfig".
+	Source string
+}
 
 // LoadConfigFiles reads PodGraft configs from files; a file may hold
 // several PodGraft documents. fromFiles resolve against each file's folder.
-func LoadConfigFiles(paths []string) ([]*Config, error) {
+func LoadConfigFiles(paths []string, limits guard.Limits) ([]*Config, error) {
+	limits = limits.WithDefaults()
 	var configs []*Config
 	for _, path := range paths {
 		f, err := os.Open(path)
 		if err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
-		cs, err := decodeConfigStream(f, path, filepath.Dir(path))
+		cs, err := decodeConfigStream(f, path, filepath.Dir(path), limits)
 		_ = f.Close()
 		if err != nil {
 			return nil, err
@@ -30,9 +47,9 @@ func LoadConfigFiles(paths []string) ([]*Config, error) {
 	return configs, nil
 }
 
-func decodeConfigStream(r io.Reader, path, baseDir string) ([]*Config, error) {
+func decodeConfigStream(r io.Reader, path, baseDir string, limits guard.Limits) ([]*Config, error) {
 	var configs []*Config
-	reader := NewDocumentReader(newBudget(limits.config).reader(r))
+	reader := NewDocumentReader(guard.NewBudget(limits.Config).Reader(r))
 	for index := 1; ; index++ {
 		raw, err := reader.Read()
 		if errors.Is(err, io.EOF) {
@@ -52,11 +69,13 @@ func decodeConfigStream(r io.Reader, path, baseDir string) ([]*Config, error) {
 		if len(doc.Content) == 0 {
 			continue
 		}
-		node := yaml.NewRNode(doc.Content[0])
-		if node.YNode().Kind == yaml.MappingNode && node.GetKind() != Kind {
-			return nil, fmt.Errorf("%s: kind: expected %s, got %q", source, Kind, node.GetKind())
+		n := doc.Content[0]
+		if n.Kind == yaml.MappingNode {
+			if kind := yaml.NewRNode(n).GetKind(); kind != v1alpha1.Kind {
+				return nil, fmt.Errorf("%s: kind: expected %s, got %q", source, v1alpha1.Kind, kind)
+			}
 		}
-		cfg, err := DecodeNode(node, source, baseDir)
+		cfg, err := DecodeConfig(n, source, baseDir)
 		if err != nil {
 			return nil, err
 		}
@@ -66,4 +85,39 @@ func decodeConfigStream(r io.Reader, path, baseDir string) ([]*Config, error) {
 		return nil, fmt.Errorf("%s: holds no PodGraft", path)
 	}
 	return configs, nil
+}
+
+// DecodeConfig decodes one PodGraft document (see v1alpha1.Decode), reads
+// its files (fromFiles resolve against baseDir) and hashes its spec.
+func DecodeConfig(n *yaml.Node, source, baseDir string) (*Config, error) {
+	pg, err := v1alpha1.Decode(n, source)
+	if err != nil {
+		return nil, err
+	}
+	files, ferrs := loadVolumeFiles(pg, baseDir)
+	if len(ferrs) > 0 {
+		return nil, fmt.Errorf("%s: %w", v1alpha1.Describe(n, source), ferrs.ToAggregate())
+	}
+	return &Config{
+		Config: transformers.Config{PodGraft: pg, Files: files, Hash: withFiles(specHash(pg.Spec), pg, files)},
+		Source: source,
+	}, nil
+}
+
+// specHash identifies a spec version: sha256 over its canonical JSON.
+func specHash(spec v1alpha1.Spec) string {
+	var buf bytes.Buffer
+	_ = json.NewEncoder(&buf).Encode(spec) // a plain struct of strings, slices and maps cannot fail
+	sum := sha256.Sum256(buf.Bytes())
+	return hex.EncodeToString(sum[:])[:10]
+}
+
+// NewEngine compiles the configs into one engine for mode.
+func NewEngine(configs []*Config, mode Mode) (*transformers.Engine, error) {
+	cs := make([]transformers.Config, len(configs))
+	sources := make([]string, len(configs))
+	for i, c := range configs {
+		cs[i], sources[i] = c.Config, c.Source
+	}
+	return transformers.NewEngine(cs, sources, mode)
 }

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/podgraft/podgraft/internal/guard"
 	"github.com/podgraft/podgraft/transformers"
 )
 
@@ -19,29 +21,6 @@ type Input struct {
 	Reader io.Reader
 }
 
-// StreamError is a problem with the input stream itself, located by file
-// and document index.
-type StreamError struct {
-	File  string
-	Doc   int // 1-based
-	Ref   *yaml.ResourceIdentifier
-	Field string
-	Err   error
-}
-
-func (e *StreamError) Error() string {
-	where := fmt.Sprintf("%s: document %d", e.File, e.Doc)
-	if e.Ref != nil && (e.Ref.Kind != "" || e.Ref.Name != "") {
-		where += " (" + transformers.DescribeRef(e.Ref) + ")"
-	}
-	if e.Field != "" {
-		where += ": " + e.Field
-	}
-	return where + ": " + e.Err.Error()
-}
-
-func (e *StreamError) Unwrap() error { return e.Err }
-
 // document is one document of the output: its original bytes when podgraft
 // did not change it, or its parsed form to encode.
 type document struct {
@@ -49,81 +28,71 @@ type document struct {
 	doc  *yaml.Node // the DocumentNode, so head comments survive
 	node *yaml.RNode
 	// held documents stay parsed until the end of the stream, for the
-	// cross-document features (see Processor.Holds); changed says the
-	// grafts changed one already.
+	// cross-document features (see Engine.Holds); changed says a graft
+	// changed one already.
 	held, changed bool
 }
 
 // RunStream grafts a plain multi-document stream. It handles one document
 // at a time: a document that no graft changes is copied through as its
 // original bytes, so it comes out byte-identical and costs no encoding.
-// The output is returned whole, and only when the whole run succeeded.
-// A document the grafts fail on does not stop the run: the rest is still
-// checked, so that one run reports every problem (a framework.Results
-// error); a document that cannot be read stops it.
-func RunStream(p *Processor, inputs []Input) ([]byte, error) {
+// It returns the output whole, and only when the whole run succeeded, with
+// every result. A document the grafts fail on does not stop the run: the
+// rest is still checked, so that one run reports every problem; a
+// document that cannot be read stops it, with a *DocError.
+func RunStream(opts Options, e *transformers.Engine, inputs []Input) ([]byte, framework.Results, error) {
+	limits := opts.Limits.WithDefaults()
 	var docs []document
-	var failed framework.Results
-	budget := newBudget(limits.input) // shared by all inputs
-	budget.document = limits.document
+	var results framework.Results
+	budget := guard.NewBudget(limits.Input) // shared by all inputs
+	budget.Document = limits.Document
 	for _, in := range inputs {
-		reader := NewDocumentReader(budget.reader(in.Reader))
+		reader := NewDocumentReader(budget.Reader(in.Reader))
 		for index := 1; ; index++ {
 			raw, err := reader.Read()
 			if errors.Is(err, io.EOF) {
 				break
 			}
 			if err != nil {
-				return nil, &StreamError{File: in.Name, Doc: index, Err: err}
+				return nil, results, &DocError{File: in.Name, Doc: index, Err: err}
 			}
-			mark := len(p.Results.Items)
-			d, err := graftDocument(p, raw)
-			locate(p.Results.Items[mark:], in.Name, index)
+			d, rs, err := graftDocument(e, raw, limits)
+			locate(rs, in.Name, index)
+			results = append(results, rs...)
 			if err != nil {
-				var se *StreamError
-				if errors.As(err, &se) {
-					se.File, se.Doc = in.Name, index
-				}
-				var rs framework.Results
-				if errors.As(err, &rs) {
-					locate(rs, in.Name, index)
-					failed = append(failed, rs...)
-					continue
-				}
-				return nil, err
+				return nil, results, &DocError{File: in.Name, Doc: index, Err: err}
 			}
-			if d != nil && d.doc != nil && !d.held {
+			if d == nil {
+				continue
+			}
+			if d.doc != nil && !d.held {
 				// Done with: keep only its bytes.
 				if d.raw, err = encodeDocument(*d); err != nil {
-					return nil, err
+					return nil, results, err
 				}
 				d.doc, d.node = nil, nil
 			}
-			if d != nil && d.doc == nil {
+			if d.doc == nil {
 				// Keep exactly the bytes: the reader's and the encoder's
 				// buffers have up to twice the capacity.
 				d.raw = bytes.Clone(d.raw)
 			}
-			if d != nil {
-				docs = append(docs, *d)
-			}
+			docs = append(docs, *d)
 		}
 	}
-	if len(failed) > 0 {
-		return nil, failed
+	if transformers.HasErrors(results) && !opts.Mode.Checks() { // a drift report goes on, to report everything
+		return nil, results, nil
 	}
-	if p.Results.HasErrors() && !p.check { // a drift report goes on, to report everything
-		return nil, p.Results.Items
+	if len(docs) == 0 {
+		results = append(results, emptyWarning(inputs))
 	}
-	warnIfEmpty(p, inputs, len(docs))
-	docs, err := finishStream(p, docs)
-	if err != nil {
-		return nil, err
+	docs, rs, err := finishStream(e, docs)
+	results = append(results, rs...)
+	if err != nil || transformers.HasErrors(results) {
+		return nil, results, err
 	}
-	if p.Results.HasErrors() {
-		return nil, p.Results.Items
-	}
-	return encodeStream(docs)
+	out, err := encodeStream(docs)
+	return out, results, err
 }
 
 // locate tells results which file and document they are about.
@@ -136,48 +105,112 @@ func locate(results framework.Results, file string, index int) {
 }
 
 // graftDocument parses one document and runs the grafts on it. It returns
-// nil for a document with no content (only comments or whitespace).
-func graftDocument(p *Processor, raw []byte) (*document, error) {
+// no document for one with no content (only comments or whitespace).
+func graftDocument(e *transformers.Engine, raw []byte, limits guard.Limits) (*document, framework.Results, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, nil
+			return nil, nil, nil
 		}
-		return nil, &StreamError{Err: fmt.Errorf("invalid YAML: %w", err)}
+		return nil, nil, fmt.Errorf("invalid YAML: %w", err)
 	}
 	if len(doc.Content) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
-	root := doc.Content[0]
-	if root.Kind != yaml.MappingNode {
-		return nil, &StreamError{Err: fmt.Errorf("expected a Kubernetes resource (a mapping), got a %s", transformers.NodeKind(root))}
+	r := yaml.NewRNode(doc.Content[0])
+	if err := checkResource(r, limits); err != nil {
+		return nil, nil, err
 	}
-	node := yaml.NewRNode(root)
-	if err := checkResource(node); err != nil {
-		return nil, err
+	res := e.Document(r)
+	if res.Failed {
+		return nil, res.Results, nil
 	}
-	if node.GetKind() == "" || node.GetApiVersion() == "" {
-		missing := "kind"
-		if node.GetApiVersion() == "" {
-			missing = "apiVersion"
+	if e.Holds(r) {
+		return &document{doc: &doc, node: r, raw: raw, held: true, changed: res.Changed}, res.Results, nil
+	}
+	if !res.Changed {
+		return &document{raw: raw}, res.Results, nil
+	}
+	if err := checkEdited(r); err != nil {
+		return nil, res.Results, err
+	}
+	return &document{doc: &doc, node: r, raw: raw}, res.Results, nil
+}
+
+// emptyWarning says the input held no resource at all: an empty stream,
+// or one of comments only. That is not an error: Helm runs its
+// post-renderer on charts that render nothing (every template disabled by
+// values), and failing there would fail the install for no reason; so the
+// output is empty, the exit code 0, and the warning tells a CLI user who
+// passed the wrong file.
+func emptyWarning(inputs []Input) *framework.Result {
+	names := make([]string, len(inputs))
+	for i, in := range inputs {
+		names[i] = in.Name
+	}
+	return &framework.Result{Severity: framework.Warning,
+		Message: fmt.Sprintf("no Kubernetes resources in %s: nothing to graft, the output is empty", strings.Join(names, ", "))}
+}
+
+// finishStream runs the engine's Finish over the held documents of a
+// stream: a held document that nothing changed goes out as its original
+// bytes, a changed one must pass checkEdited like every changed document,
+// a dropped one goes out not at all, and the generated resources come
+// last, with the sequence indentation of the first document that has a
+// block list.
+func finishStream(e *transformers.Engine, docs []document) ([]document, framework.Results, error) {
+	var held []*yaml.RNode
+	for _, d := range docs {
+		if d.held {
+			held = append(held, d.node)
 		}
-		return nil, &StreamError{Ref: transformers.Ref(node), Field: missing, Err: errors.New("required field is missing")}
 	}
-	p.Touched.Reset()
-	if err := p.Transform([]*yaml.RNode{node}); err != nil {
-		return nil, err
+	style := seqStyleSample(docs)
+	out := e.Finish(held)
+	kept := docs[:0]
+	for _, d := range docs {
+		if d.held {
+			if out.Drop[d.node] {
+				continue
+			}
+			if !d.changed && !out.Changed[d.node] {
+				d.doc = nil // unchanged: its original bytes
+			} else if err := checkEdited(d.node); err != nil {
+				return nil, out.Results, err
+			}
+		}
+		kept = append(kept, d)
 	}
-	if p.Holds(node) {
-		return &document{doc: &doc, node: node, raw: raw, held: true, changed: p.Touched.Has(node)}, nil
+	for _, r := range out.Added {
+		kept = append(kept, document{doc: &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{r.YNode()}}, node: r, raw: style, held: true})
 	}
-	if !p.Touched.Has(node) {
-		return &document{raw: raw}, nil
+	tail := len(kept)
+	for tail > 0 && kept[tail-1].held && transformers.IsGenerated(kept[tail-1].node) {
+		tail--
 	}
-	if err := checkEdited(node); err != nil {
-		return nil, err
+	block := slices.Clone(kept[tail:])
+	nodes := make([]*yaml.RNode, len(block))
+	for i, d := range block {
+		nodes[i] = d.node
 	}
-	return &document{doc: &doc, node: node, raw: raw}, nil
+	for i, j := range e.GeneratedOrder(nodes) {
+		kept[tail+i] = block[j]
+	}
+	return kept, out.Results, nil
+}
+
+// seqStyleSample returns the bytes of the first document that has a block
+// sequence, so that generated resources indent their lists like the input.
+func seqStyleSample(docs []document) []byte {
+	for _, d := range docs {
+		for _, line := range bytes.Split(d.raw, []byte("\n")) {
+			if t := bytes.TrimLeft(line, " "); bytes.HasPrefix(t, []byte("- ")) {
+				return d.raw
+			}
+		}
+	}
+	return nil
 }
 
 // encodeStream writes the documents, separated by "---", into one buffer
@@ -231,17 +264,4 @@ func encodeDocument(d document) ([]byte, error) {
 		return bytes.ReplaceAll(out.Bytes(), []byte("\n"), []byte("\r\n")), nil
 	}
 	return out.Bytes(), nil
-}
-
-// resultsError turns a filter error into results where it names resources.
-func resultsError(err error) framework.Results {
-	var rs framework.Results
-	if errors.As(err, &rs) {
-		return rs
-	}
-	var re interface{ Result() *framework.Result }
-	if errors.As(err, &re) {
-		return framework.Results{re.Result()}
-	}
-	return framework.Results{{Severity: framework.Error, Message: err.Error()}}
 }

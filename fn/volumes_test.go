@@ -52,7 +52,7 @@ func TestValidateVolumes(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			_, err := fn.DecodeNode(yaml.MustParse(volumesHdr+tc.volumes+"\n"), "graft.yaml, document 1", t.TempDir())
+			_, err := fn.DecodeConfig(yaml.MustParse(volumesHdr+tc.volumes+"\n").YNode(), "graft.yaml, document 1", t.TempDir())
 			require.Error(t, err)
 			require.Contains(t, err.Error(), tc.want)
 		})
@@ -60,12 +60,12 @@ func TestValidateVolumes(t *testing.T) {
 }
 
 func TestDecodeVolumes(t *testing.T) {
-	cfg, err := fn.DecodeNode(yaml.MustParse(volumesHdr+`  - {name: tls, secret: {secretName: shop-tls}}
+	cfg, err := decodeConfig(t, volumesHdr+`  - {name: tls, secret: {secretName: shop-tls}}
   - {name: creds, secret: true, files: {password: x}}
   - {name: data, persistentVolumeClaim: {claimName: d}, claim: {storage: 1Gi}}
   sidecars:
     - {name: envoy, image: envoy, ports: [{containerPort: 10000}], fronts: {port: 3000, via: 10000}}
-`), "graft.yaml, document 1", t.TempDir())
+`, "graft.yaml, document 1", t.TempDir())
 	require.NoError(t, err)
 	v := cfg.Spec.Volumes
 	require.Equal(t, "shop-tls", v[0].Secret.Source.SecretName, "a mapping is a secret volume source")
@@ -93,7 +93,7 @@ func TestFromFiles(t *testing.T) {
 	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "pipe"), 0o644))
 
 	load := func(files string) (*fn.Config, error) {
-		return fn.DecodeNode(yaml.MustParse(volumesHdr+"  - {name: conf, fromFiles: ["+files+"]}\n"), "graft.yaml, document 1", dir)
+		return fn.DecodeConfig(yaml.MustParse(volumesHdr+"  - {name: conf, fromFiles: ["+files+"]}\n").YNode(), "graft.yaml, document 1", dir)
 	}
 	cfg, err := load("conf/nginx.conf, alias.conf, limit.bin")
 	require.NoError(t, err, "a symlink that stays inside the folder is fine, and so is a file of exactly 1 MiB")
@@ -122,10 +122,10 @@ func TestFromFilesContentIsInTheHash(t *testing.T) {
 	conf := filepath.Join(dir, "nginx.conf")
 	doc := volumesHdr + "  - {name: conf, fromFiles: [nginx.conf]}\n"
 	writeFile(t, conf, "a")
-	a, err := fn.DecodeNode(yaml.MustParse(doc), "graft.yaml, document 1", dir)
+	a, err := fn.DecodeConfig(yaml.MustParse(doc).YNode(), "graft.yaml, document 1", dir)
 	require.NoError(t, err)
 	writeFile(t, conf, "b")
-	b, err := fn.DecodeNode(yaml.MustParse(doc), "graft.yaml, document 1", dir)
+	b, err := fn.DecodeConfig(yaml.MustParse(doc).YNode(), "graft.yaml, document 1", dir)
 	require.NoError(t, err)
 	require.NotEqual(t, a.Hash, b.Hash, "a changed file makes the record stale, so the workloads are grafted again")
 }

@@ -3,14 +3,17 @@ package transformers
 import (
 	"strconv"
 
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/podgraft/podgraft/fn/v1alpha1"
+	"github.com/podgraft/podgraft/internal/node"
+	"github.com/podgraft/podgraft/internal/podspec"
 )
 
-// Conflicts is the pre-flight filter of a graft's containers. It runs after
-// Reconcile (so this graft's own stale version is already out) and before
-// Containers, changes nothing, and reports every conflict it finds in every
-// pod template, each naming both sides and the pod's field path:
+// conflicts is the pre-flight step of a graft's containers. It runs after
+// reconcile (so this graft's own stale version is already out) and before
+// containers, changes nothing, and reports every conflict it finds, each
+// naming both sides and the pod's field path:
 //
 //   - a grafted container name already used in the pod, by a container
 //     podgraft did not graft or by one another PodGraft grafted;
@@ -29,66 +32,55 @@ import (
 //
 // Clashes between the containers of one PodGraft (names, ports) are config
 // errors, found by validation before any workload is read.
-type Conflicts struct {
-	Graft   string
-	Items   []GraftContainer
-	Locator Locator
-}
-
-var _ kio.Filter = Conflicts{}
-
-// Filter checks every pod template of nodes and returns nodes unchanged, or
-// the list of every conflict found.
-func (f Conflicts) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
-	if len(f.Items) == 0 {
-		return nodes, nil
+func (g *Graft) conflicts(p *pod) bool {
+	items := g.items
+	if len(items) == 0 {
+		return true
 	}
-	return f.Locator.eachPod(nodes, f.check)
-}
-
-func (f Conflicts) check(t Template, spec *yaml.Node, rec Record, errs *ErrorList) {
-	owners := graftedContainers(rec)
+	spec, t := p.spec, p.t
+	owners := p.rec.containers()
 	inUse := portsInUse(spec)
-	for _, c := range f.Items {
-		if where := findContainer(spec, c.Name); where != "" {
-			errs.Addf(t.Resource, t.Field("spec", where), "%s cannot graft container %q: the name is already used by %s",
-				f.Graft, c.Name, ownedBy(owners[c.Name]))
+	for _, c := range items {
+		if where := findContainer(spec, c.name); where != "" {
+			p.fail(t.Field("spec", where), "%s cannot graft container %q: the name is already used by %s",
+				g.Name, c.name, ownedBy(owners[c.name]))
 		}
-		if c.ImageFrom != "" && appContainer(spec, c.ImageFrom) == nil {
-			errs.Addf(t.Resource, t.Field("spec", "containers"), "%s: init container %q has imageFrom %q, but the pod has no such app container",
-				f.Graft, c.Name, c.ImageFrom)
+		if c.imageFrom != "" && appContainer(spec, c.imageFrom) == nil {
+			p.fail(t.Field("spec", "containers"), "%s: init container %q has imageFrom %q, but the pod has no such app container",
+				g.Name, c.name, c.imageFrom)
 		}
-		if anchor := placementAnchor(c.Placement); anchor != "" {
-			f.checkAnchor(t, spec, c, anchor, owners, errs)
+		if anchor := placementAnchor(c.placement); anchor != "" {
+			g.checkAnchor(p, items, c, anchor, owners)
 		}
-		if c.Role != InitContainer {
-			f.checkPorts(t, c, inUse, owners, errs)
+		if c.role != initContainer {
+			g.checkPorts(p, c, inUse, owners)
 		}
 	}
+	return !p.failed()
 }
 
 // checkAnchor accepts a placement anchor that is the workload's own
 // container in the same list, or a container this graft adds to that list
 // before c.
-func (f Conflicts) checkAnchor(t Template, spec *yaml.Node, c GraftContainer, anchor string, owners map[string]string, errs *ErrorList) {
+func (g *Graft) checkAnchor(p *pod, items []item, c item, anchor string, owners map[string]string) {
 	list := c.list()
-	for _, other := range f.Items {
-		if other.Name == c.Name {
+	for _, other := range items {
+		if other.name == c.name {
 			break
 		}
-		if other.Name == anchor && other.list() == list {
+		if other.name == anchor && other.list() == list {
 			return
 		}
 	}
-	i := indexByName(lookup(spec, list), anchor)
+	i := node.IndexByName(node.Lookup(p.spec, list), anchor)
 	switch {
 	case i < 0:
-		errs.Addf(t.Resource, t.Field("spec", list), "%s: container %q has placement %q, but %s has no container %q",
-			f.Graft, c.Name, c.Placement, t.Field("spec", list), anchor)
+		p.fail(p.t.Field("spec", list), "%s: container %q has placement %q, but %s has no container %q",
+			g.Name, c.name, c.placement, p.t.Field("spec", list), anchor)
 	case owners[anchor] != "":
-		errs.Addf(t.Resource, t.Field("spec", list+"["+strconv.Itoa(i)+"]"),
+		p.fail(p.t.Field("spec", list+"["+strconv.Itoa(i)+"]"),
 			"%s: container %q has placement %q, but %q was grafted by %s: a placement must name a container of the workload or one of this PodGraft, so that grafts give the same pod in any order",
-			f.Graft, c.Name, c.Placement, anchor, owners[anchor])
+			g.Name, c.name, c.placement, anchor, owners[anchor])
 	}
 }
 
@@ -102,16 +94,14 @@ type portUse struct {
 // lifetime (app containers and native sidecars) to their first user.
 func portsInUse(spec *yaml.Node) map[string]portUse {
 	inUse := map[string]portUse{}
-	for _, list := range []string{"initContainers", "containers"} {
-		for _, c := range listContainers(spec, list) {
-			if list == "initContainers" && !isNativeSidecar(c.node) {
-				continue
-			}
-			for _, p := range containerPorts(c.node) {
-				for _, key := range p.keys() {
-					if _, seen := inUse[key.id]; !seen {
-						inUse[key.id] = portUse{container: c.name(), field: c.field() + ".ports[" + strconv.Itoa(p.index) + "]." + key.field}
-					}
+	for _, c := range allContainers(spec) {
+		if !c.lifetime() {
+			continue
+		}
+		for _, port := range podspec.Ports(c.node) {
+			for _, key := range port.Keys {
+				if _, seen := inUse[key.ID]; !seen {
+					inUse[key.ID] = portUse{container: c.name(), field: c.field() + "." + port.Field(key)}
 				}
 			}
 		}
@@ -121,67 +111,18 @@ func portsInUse(spec *yaml.Node) map[string]portUse {
 
 // checkPorts reports each containerPort and hostPort of the grafted
 // sidecar c that a container running alongside it already uses.
-func (f Conflicts) checkPorts(t Template, c GraftContainer, inUse map[string]portUse, owners map[string]string, errs *ErrorList) {
-	for _, p := range containerPorts(c.Node) {
-		for _, key := range p.keys() {
-			use, clash := inUse[key.id]
+func (g *Graft) checkPorts(p *pod, c item, inUse map[string]portUse, owners map[string]string) {
+	for _, port := range podspec.Ports(c.node) {
+		for _, key := range port.Keys {
+			use, clash := inUse[key.ID]
 			if !clash {
 				continue
 			}
-			errs.Addf(t.Resource, t.Field("spec", use.field),
+			p.fail(p.t.Field("spec", use.field),
 				"%s cannot graft container %q with %s %s: the port is already used by container %q, which %s; all containers of a pod share one network",
-				f.Graft, c.Name, key.field, key.show, use.container, grafter(owners[use.container]))
+				g.Name, c.name, key.Field, key.Show, use.container, grafter(owners[use.container]))
 		}
 	}
-}
-
-// port is one entry of a container's ports.
-type port struct {
-	index                           int
-	containerPort, hostPort, hostIP string
-	protocol                        string
-}
-
-// portKey identifies a port for clash detection.
-type portKey struct {
-	id    string // unique per kind of port, number, protocol (and host IP)
-	field string // containerPort | hostPort
-	show  string // 8080/TCP
-}
-
-// keys returns the containerPort key and, when a hostPort is set, the
-// hostPort key, matched the way Kubernetes validates host ports: by
-// protocol, hostIP and number.
-func (p port) keys() []portKey {
-	var out []portKey
-	if p.containerPort != "" {
-		out = append(out, portKey{id: "c/" + p.protocol + "/" + p.containerPort, field: "containerPort", show: p.containerPort + "/" + p.protocol})
-	}
-	if p.hostPort != "" && p.hostPort != "0" {
-		show := p.hostPort + "/" + p.protocol
-		if p.hostIP != "" {
-			show = p.hostIP + ":" + show
-		}
-		out = append(out, portKey{id: "h/" + p.protocol + "/" + p.hostIP + "/" + p.hostPort, field: "hostPort", show: show})
-	}
-	return out
-}
-
-// containerPorts reads a container's ports; the protocol defaults to TCP.
-func containerPorts(c *yaml.Node) []port {
-	seq := lookup(c, "ports")
-	if seq == nil || seq.Kind != yaml.SequenceNode {
-		return nil
-	}
-	var out []port
-	for i, p := range seq.Content {
-		pp := port{index: i, containerPort: str(p, "containerPort"), hostPort: str(p, "hostPort"), hostIP: str(p, "hostIP"), protocol: str(p, "protocol")}
-		if pp.protocol == "" {
-			pp.protocol = "TCP"
-		}
-		out = append(out, pp)
-	}
-	return out
 }
 
 // ownedBy names who put a container in the pod, for name clashes.
@@ -198,4 +139,52 @@ func grafter(graft string) string {
 		return "podgraft did not graft"
 	}
 	return "was grafted by " + graft
+}
+
+// role says where a grafted container goes and how it runs.
+type role int
+
+const (
+	// initContainer runs to completion before the app, in initContainers.
+	initContainer role = iota
+	// nativeSidecar runs for the pod's lifetime from initContainers with
+	// restartPolicy: Always, so Jobs still complete.
+	nativeSidecar
+	// regularSidecar runs in containers, next to the app.
+	regularSidecar
+)
+
+// item is one container of the config, as the steps see it: its kind of
+// container, its placement and its node.
+type item struct {
+	name      string
+	node      *yaml.Node // the container as the user wrote it (v1alpha1 keeps it)
+	role      role
+	placement string
+	imageFrom string
+}
+
+func (c item) list() string {
+	if c.role == regularSidecar {
+		return "containers"
+	}
+	return "initContainers"
+}
+
+// compileItems lists the config's containers: sidecars before init containers
+// that share a placement, so that a proxy sidecar is up before an init
+// container that needs the network.
+func compileItems(spec *v1alpha1.Spec) []item {
+	out := make([]item, 0, len(spec.Sidecars)+len(spec.InitContainers))
+	for _, sc := range spec.Sidecars {
+		r := nativeSidecar
+		if !sc.IsNative() {
+			r = regularSidecar
+		}
+		out = append(out, item{name: sc.Name, node: sc.Node, role: r, placement: sc.Placement})
+	}
+	for _, ic := range spec.InitContainers {
+		out = append(out, item{name: ic.Name, node: ic.Node, role: initContainer, placement: ic.Placement, imageFrom: ic.ImageFrom})
+	}
+	return out
 }

@@ -1,50 +1,17 @@
 package transformers
 
 import (
-	"sort"
-	"strconv"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/podgraft/podgraft/fn/v1alpha1"
+	"github.com/podgraft/podgraft/internal/node"
 )
 
-// Role says where a grafted container goes and how it runs.
-type Role int
-
-// Container roles.
-const (
-	// InitContainer runs to completion before the app, in initContainers.
-	InitContainer Role = iota
-	// NativeSidecar runs for the pod's lifetime from initContainers with
-	// restartPolicy: Always, so Jobs still complete.
-	NativeSidecar
-	// RegularSidecar runs in containers, next to the app.
-	RegularSidecar
-)
-
-// GraftContainer is one container a PodGraft adds.
-type GraftContainer struct {
-	Name string
-	// Node is the container as the user wrote it, without podgraft's own
-	// keys (placement, native, fronts, imageFrom).
-	Node      *yaml.Node
-	Role      Role
-	Placement string // first | last | before:<name> | after:<name>
-	ImageFrom string // app container name, or "*" for the first one
-}
-
-func (c GraftContainer) list() string {
-	if c.Role == RegularSidecar {
-		return "containers"
-	}
-	return "initContainers"
-}
-
-// Containers is the filter that grafts sidecars and init containers, each
-// at its placement. It writes without checking: Conflicts runs before it
-// and stops the graft on any clash.
+// containers is the step that grafts sidecars and init containers, each at
+// its placement. It writes without checking: conflicts ran before it.
 //
 // Placement is canonical across PodGrafts, so that grafts applied in any
 // order, in one run or in several, give the same pod. Each time it grafts a
@@ -58,69 +25,56 @@ func (c GraftContainer) list() string {
 //   - last: at the end (so grafts sorting earlier come first);
 //   - before:<c>: right before c;
 //   - after:<c>: right after c and after what is already attached behind c.
-type Containers struct {
-	Graft   string
-	Items   []GraftContainer
-	Locator Locator
-	Results *Results
-}
-
-var _ kio.Filter = Containers{}
-
-// Filter grafts the containers onto every pod template of nodes.
-func (f Containers) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
-	if len(f.Items) == 0 {
-		return nodes, nil
+func (g *Graft) containers(p *pod) bool {
+	if len(g.items) == 0 {
+		return true
 	}
-	return f.Locator.eachPod(nodes, f.graft)
-}
-
-func (f Containers) graft(t Template, spec *yaml.Node, rec Record, errs *ErrorList) {
-	if f.hasRegularSidecar() && isJob(t.Resource) {
-		f.Results.Add(framework.Warning, t.Resource, t.Field("spec", "containers"),
-			"%s adds a regular (native: false) sidecar to a %s: the pod never completes while it runs; prefer a native sidecar", f.Graft, t.Resource.GetKind())
+	spec, e := p.spec, p.entry
+	if g.hasRegularSidecar() && isJob(p.res()) {
+		p.add(framework.Warning, p.t.Field("spec", "containers"),
+			"%s adds a regular (native: false) sidecar to a %s: the pod never completes while it runs; prefer a native sidecar", g.Name, p.res().GetKind())
 	}
-	e := rec.Entry(f.Graft)
 	added := map[string]map[string]*yaml.Node{"initContainers": {}, "containers": {}}
-	for _, c := range f.Items {
-		node := plain(c.Node)
-		if c.ImageFrom != "" {
-			src := appContainer(spec, c.ImageFrom)
-			copyImage(node, src)
+	for _, c := range g.items {
+		n := node.Plain(c.node)
+		if c.imageFrom != "" {
+			src := appContainer(spec, c.imageFrom)
+			copyImage(n, src)
 			if e.ImageFrom == nil {
 				e.ImageFrom = map[string]string{}
 			}
-			e.ImageFrom[c.Name] = str(src, "name")
+			e.ImageFrom[c.name] = node.Str(src, "name")
 		}
-		if c.Role == NativeSidecar && lookup(node, "restartPolicy") == nil {
-			setString(node, "restartPolicy", "Always")
+		if c.role == nativeSidecar && node.Lookup(n, "restartPolicy") == nil {
+			node.SetString(n, "restartPolicy", "Always")
 		}
-		if c.Placement != "" && c.Placement != "last" {
+		if c.placement != "" && c.placement != v1alpha1.PlaceLast {
 			if e.Placement == nil {
 				e.Placement = map[string]string{}
 			}
-			e.Placement[c.Name] = c.Placement
+			e.Placement[c.name] = c.placement
 		}
-		switch c.Role {
-		case InitContainer:
-			e.InitContainers = append(e.InitContainers, c.Name)
-		case NativeSidecar:
-			e.Sidecars = append(e.Sidecars, c.Name)
-		case RegularSidecar:
-			e.Containers = append(e.Containers, c.Name)
+		switch c.role {
+		case initContainer:
+			e.InitContainers = append(e.InitContainers, c.name)
+		case nativeSidecar:
+			e.Sidecars = append(e.Sidecars, c.name)
+		case regularSidecar:
+			e.Containers = append(e.Containers, c.name)
 		}
 		ensureList(spec, c.list())
-		added[c.list()][c.Name] = node
+		added[c.list()][c.name] = n
 	}
-	for list, nodes := range added {
-		arrange(lookup(spec, list), list, rec, nodes)
+	for _, list := range []string{"initContainers", "containers"} {
+		arrange(node.Lookup(spec, list), list, p.rec, added[list])
 	}
-	rec.Save(t)
+	p.changed = true
+	return true
 }
 
-func (f Containers) hasRegularSidecar() bool {
-	for _, c := range f.Items {
-		if c.Role == RegularSidecar {
+func (g *Graft) hasRegularSidecar() bool {
+	for _, c := range g.items {
+		if c.role == regularSidecar {
 			return true
 		}
 	}
@@ -135,31 +89,26 @@ func arrange(seq *yaml.Node, list string, rec Record, added map[string]*yaml.Nod
 	if seq == nil || seq.Kind != yaml.SequenceNode {
 		return
 	}
-	type item struct {
+	type slot struct {
 		name, placement string
 	}
-	var grafts []string
-	for g := range rec {
-		grafts = append(grafts, g)
-	}
-	sort.Strings(grafts)
-	var order []item
+	var order []slot
 	ours := map[string]bool{}
-	for _, g := range grafts {
+	for _, g := range rec.grafts() {
 		e := rec[g]
 		names := e.Containers
 		if list == "initContainers" {
 			names = append(append([]string{}, e.Sidecars...), e.InitContainers...)
 		}
 		for _, n := range names {
-			order = append(order, item{name: n, placement: e.Placement[n]})
+			order = append(order, slot{name: n, placement: e.Placement[n]})
 			ours[n] = true
 		}
 	}
 	nodes := map[string]*yaml.Node{}
 	var base []*yaml.Node
 	for _, c := range seq.Content {
-		if n := str(c, "name"); ours[n] {
+		if n := node.Str(c, "name"); ours[n] {
 			nodes[n] = c
 		} else {
 			base = append(base, c)
@@ -171,44 +120,42 @@ func arrange(seq *yaml.Node, list string, rec Record, added map[string]*yaml.Nod
 	seq.Content = base
 	placed := map[string]string{} // container name -> placement, for those laid out here
 	for _, it := range order {
-		node := nodes[it.name]
-		if node == nil {
+		n := nodes[it.name]
+		if n == nil {
 			continue // the user took it out of the pod
 		}
-		insertAt(seq, node, it.placement, placed)
+		insertAt(seq, n, it.placement, placed)
 		placed[it.name] = it.placement
 		if placed[it.name] == "" {
-			placed[it.name] = "last"
+			placed[it.name] = v1alpha1.PlaceLast
 		}
 	}
 }
 
-// insertAt puts node into seq at its placement; placed holds the placement
+// insertAt puts n into seq at its placement; placed holds the placement
 // of every container arrange laid out before it.
-func insertAt(seq, node *yaml.Node, placement string, placed map[string]string) {
+func insertAt(seq, n *yaml.Node, placement string, placed map[string]string) {
 	idx := len(seq.Content)
 	anchor := placementAnchor(placement)
 	switch {
-	case placement == "first":
+	case placement == v1alpha1.PlaceFirst:
 		idx = 0
-		for idx < len(seq.Content) && attached(str(seq.Content[idx], "name"), "first", placed) {
+		for idx < len(seq.Content) && attached(node.Str(seq.Content[idx], "name"), v1alpha1.PlaceFirst, placed) {
 			idx++
 		}
-	case strings.HasPrefix(placement, "before:"):
-		if i := indexByName(seq, anchor); i >= 0 {
+	case strings.HasPrefix(placement, v1alpha1.PlaceBefore):
+		if i := node.IndexByName(seq, anchor); i >= 0 {
 			idx = i
 		}
-	case strings.HasPrefix(placement, "after:"):
-		if i := indexByName(seq, anchor); i >= 0 {
+	case strings.HasPrefix(placement, v1alpha1.PlaceAfter):
+		if i := node.IndexByName(seq, anchor); i >= 0 {
 			idx = i + 1
-			for idx < len(seq.Content) && attached(str(seq.Content[idx], "name"), anchor, placed) {
+			for idx < len(seq.Content) && attached(node.Str(seq.Content[idx], "name"), anchor, placed) {
 				idx++
 			}
 		}
 	}
-	seq.Content = append(seq.Content, nil)
-	copy(seq.Content[idx+1:], seq.Content[idx:])
-	seq.Content[idx] = node
+	node.InsertAt(seq, idx, n)
 }
 
 // attached reports whether the laid-out container name hangs, through a
@@ -220,7 +167,7 @@ func attached(name, root string, placed map[string]string) bool {
 		if !ok {
 			return false
 		}
-		if p == "first" || p == "last" {
+		if p == v1alpha1.PlaceFirst || p == v1alpha1.PlaceLast {
 			return p == root
 		}
 		name = placementAnchor(p)
@@ -238,51 +185,16 @@ func placementAnchor(placement string) string {
 	return ""
 }
 
-// podSpec returns the template's pod spec after checking its shape.
-func podSpec(t Template, errs *ErrorList) (*yaml.Node, bool) {
-	spec := lookup(t.Node.YNode(), "spec")
-	if spec == nil || spec.Kind != yaml.MappingNode {
-		errs.Addf(t.Resource, t.Field("spec"), "the pod template has no spec mapping")
-		return nil, false
-	}
-	for _, list := range []string{"containers", "initContainers", "volumes"} {
-		v := lookup(spec, list)
-		if v != nil && v.Kind != yaml.SequenceNode && v.Tag != "!!null" {
-			errs.Addf(t.Resource, t.Field("spec", list), "must be a list, not a %s", NodeKind(v))
-			return nil, false
-		}
-		if v != nil {
-			for i, el := range v.Content {
-				if el.Kind != yaml.MappingNode {
-					errs.Addf(t.Resource, t.Field("spec", list+"["+strconv.Itoa(i)+"]"), "must be a mapping, not a %s", NodeKind(el))
-					return nil, false
-				}
-			}
-		}
-	}
-	return spec, true
-}
-
-// findContainer returns "containers[i]" or "initContainers[i]" where name is used.
-func findContainer(spec *yaml.Node, name string) string {
-	for _, list := range []string{"initContainers", "containers"} {
-		if i := indexByName(lookup(spec, list), name); i >= 0 {
-			return list + "[" + strconv.Itoa(i) + "]"
-		}
-	}
-	return ""
-}
-
 // appContainer finds an app container by name; "*" is the first one.
 func appContainer(spec *yaml.Node, name string) *yaml.Node {
-	apps := lookup(spec, "containers")
+	apps := node.Lookup(spec, "containers")
 	if apps == nil || len(apps.Content) == 0 {
 		return nil
 	}
 	if name == "*" {
 		return apps.Content[0]
 	}
-	if i := indexByName(apps, name); i >= 0 {
+	if i := node.IndexByName(apps, name); i >= 0 {
 		return apps.Content[i]
 	}
 	return nil
@@ -290,12 +202,11 @@ func appContainer(spec *yaml.Node, name string) *yaml.Node {
 
 // copyImage sets image and imagePullPolicy from src, right after name.
 func copyImage(dst, src *yaml.Node) {
-	fields := []string{"image", "imagePullPolicy"}
 	var kv []*yaml.Node
-	for _, f := range fields {
-		if v := lookup(src, f); v != nil {
-			remove(dst, f)
-			kv = append(kv, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: f}, plain(v))
+	for _, f := range []string{"image", "imagePullPolicy"} {
+		if v := node.Lookup(src, f); v != nil {
+			node.Remove(dst, f)
+			kv = append(kv, node.Key(f), node.Plain(v))
 		}
 	}
 	at := 0
@@ -316,16 +227,15 @@ func isJob(r *yaml.RNode) bool {
 // A new initContainers list goes right above containers, where readers
 // expect it, since init containers run first.
 func ensureList(spec *yaml.Node, list string) *yaml.Node {
-	if lookup(spec, list) != nil || list != "initContainers" {
-		return ensure(spec, list, yaml.SequenceNode)
+	if node.Lookup(spec, list) != nil || list != "initContainers" {
+		return node.Ensure(spec, list, yaml.SequenceNode)
 	}
-	seq := newNode(yaml.SequenceNode)
+	seq := node.New(yaml.SequenceNode)
 	for i := 0; i+1 < len(spec.Content); i += 2 {
 		if spec.Content[i].Value == "containers" {
-			key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: list}
-			spec.Content = append(spec.Content[:i], append([]*yaml.Node{key, seq}, spec.Content[i:]...)...)
+			node.Insert(spec, i/2, list, seq)
 			return seq
 		}
 	}
-	return ensure(spec, list, yaml.SequenceNode)
+	return node.Ensure(spec, list, yaml.SequenceNode)
 }

@@ -11,6 +11,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/podgraft/podgraft/fn/v1alpha1"
+	"github.com/podgraft/podgraft/internal/node"
 )
 
 // Front is a sidecar that fronts an app port: Services in the workload's
@@ -48,40 +51,43 @@ type podInfo struct {
 	app       map[string]int32 // the app containers' named ports
 }
 
-func (p *Plan) collectPods(r *yaml.RNode, targeted bool) {
-	tmpls, err := p.Select.Locator.Templates(r)
-	if err != nil {
-		return // Reconcile reports it when the workload is targeted
+// uses notes what workload r needs of the graft's plan: the namespace of
+// its generated resources, and its pods for fronting. Warnings about the
+// fronted ports go to results.
+func (g *Graft) uses(r *yaml.RNode, tmpls []Template, targeted bool, results *framework.Results) uses {
+	var u uses
+	if g.remove {
+		return u
+	}
+	if targeted && len(tmpls) > 0 && g.generates() {
+		u.generates, u.namespace = true, r.GetNamespace()
+	}
+	if len(g.fronts) == 0 {
+		return u
 	}
 	for _, t := range tmpls {
 		info := podInfo{id: Ref(r), namespace: r.GetNamespace(), labels: labels.Set(t.Node.GetLabels()), targeted: targeted,
 			named: map[string]int32{}, app: map[string]int32{}}
-		spec := lookup(t.Node.YNode(), "spec")
-		for _, list := range []string{"initContainers", "containers"} {
-			seq := lookup(spec, list)
-			if seq == nil {
+		spec := node.Lookup(t.Node.YNode(), "spec")
+		for _, c := range allContainers(spec) {
+			ports := node.Lookup(c.node, "ports")
+			if ports == nil {
 				continue
 			}
-			for _, c := range seq.Content {
-				ports := lookup(c, "ports")
-				if ports == nil {
+			for _, port := range ports.Content {
+				name := node.Str(port, "name")
+				num, err := strconv.ParseInt(node.Str(port, "containerPort"), 10, 32)
+				if name == "" || err != nil {
 					continue
 				}
-				for _, port := range ports.Content {
-					name := str(port, "name")
-					num, err := strconv.ParseInt(str(port, "containerPort"), 10, 32)
-					if name == "" || err != nil {
-						continue
-					}
-					info.named[name] = int32(num)
-					if list == "containers" {
-						info.app[name] = int32(num)
-					}
+				info.named[name] = int32(num)
+				if c.list == "containers" {
+					info.app[name] = int32(num)
 				}
 			}
 		}
 		if targeted {
-			for _, f := range p.Fronts {
+			for _, f := range g.fronts {
 				for name, num := range f.SidecarPorts {
 					if _, ok := info.named[name]; !ok {
 						info.named[name] = num
@@ -89,39 +95,56 @@ func (p *Plan) collectPods(r *yaml.RNode, targeted bool) {
 				}
 				if f.Port.Type == intstr.String {
 					if _, ok := info.app[f.Port.StrVal]; !ok {
-						p.Results.Add(framework.Warning, r, t.Field("spec", "containers"),
+						*results = append(*results, newResult(framework.Warning, r, t.Field("spec", "containers"),
 							"%s: sidecar %q fronts port %q, but no app container declares a port of that name; only Services that target it by that name are re-pointed",
-							p.Graft, f.Sidecar, f.Port.StrVal)
+							g.Name, f.Sidecar, f.Port.StrVal))
 					}
 				}
 			}
 		}
-		if p.pods == nil {
-			p.pods = map[string][]podInfo{}
-		}
-		p.pods[info.namespace] = append(p.pods[info.namespace], info)
+		u.pods = append(u.pods, info)
 	}
+	return u
+}
+
+// compileFronts lists the sidecars that front an app port.
+func compileFronts(s *v1alpha1.Spec) []Front {
+	var out []Front
+	for _, sc := range s.Sidecars {
+		if sc.Fronts == nil {
+			continue
+		}
+		f := Front{Sidecar: sc.Name, Port: sc.Fronts.Port, Via: sc.Fronts.Via, SidecarPorts: map[string]int32{}}
+		for _, p := range sc.Ports {
+			if p.Name != "" {
+				f.SidecarPorts[p.Name] = p.ContainerPort
+			}
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // finishFronts re-points the held Services that front targeted pods, and
 // restores the ones this graft re-pointed that no longer should be.
-func (p *Plan) finishFronts(held []*yaml.RNode) {
+func (p *Plan) finishFronts(held []*yaml.RNode, out *Finished) {
 	for _, svc := range held {
 		if svc.GetKind() != "Service" || svc.GetApiVersion() != "v1" {
 			continue
 		}
-		p.frontService(svc)
+		p.frontService(svc, out)
 	}
 }
 
-func (p *Plan) frontService(svc *yaml.RNode) {
+func (p *Plan) frontService(svc *yaml.RNode, out *Finished) {
+	g := p.g
 	rec, err := loadServiceRecord(svc)
 	if err != nil {
-		p.Results.Add(framework.Warning, svc, "metadata.annotations", "%v; left as it is", err)
+		out.Results = append(out.Results, newResult(framework.Warning, svc, "metadata.annotations", "%v; left as it is", err))
 		return
 	}
-	entry := rec[p.Graft]
-	if entry == nil && (p.Remove || len(p.Fronts) == 0) {
+	entry := rec[g.Name]
+	if entry == nil && (g.remove || len(g.fronts) == 0) {
 		return
 	}
 	if entry == nil {
@@ -131,18 +154,18 @@ func (p *Plan) frontService(svc *yaml.RNode) {
 		entry.TargetPorts = map[string]*intstr.IntOrString{}
 	}
 	var targeted, others []podInfo
-	if !p.Remove {
+	if !g.remove {
 		targeted, others = p.selectedPods(svc)
 	}
-	spec := lookup(svc.YNode(), "spec")
-	ports := lookup(spec, "ports")
+	spec := node.Lookup(svc.YNode(), "spec")
+	ports := node.Lookup(spec, "ports")
 	changed := false
 	seen := map[string]bool{}
 	if ports != nil && ports.Kind == yaml.SequenceNode {
 		for i, port := range ports.Content {
-			key := str(port, "name")
+			key := node.Str(port, "name")
 			if key == "" {
-				key = str(port, "port")
+				key = node.Str(port, "port")
 			}
 			seen[key] = true
 			field := "spec.ports[" + strconv.Itoa(i) + "].targetPort"
@@ -152,7 +175,7 @@ func (p *Plan) frontService(svc *yaml.RNode) {
 			}
 			var via *intstr.IntOrString
 			if len(targeted) > 0 {
-				via = p.frontFor(svc, field, effectivePort(orig, port), targeted, others)
+				via = p.frontFor(svc, field, effectivePort(orig, port), targeted, others, out)
 			}
 			switch {
 			case via != nil:
@@ -162,14 +185,14 @@ func (p *Plan) frontService(svc *yaml.RNode) {
 				if cur := targetPortOf(port); cur == nil || *cur != *via {
 					setTargetPort(port, via)
 					changed = true
-					p.report(svc, field, "re-pointed by %s from %s to %s: the sidecar fronts the app",
-						"is not re-pointed: graft %s sends it from %s to %s, the sidecar that fronts the app", p.Graft, describePort(orig, port), via.String())
+					p.reportField(out, svc, field, "re-pointed by %s from %s to %s: the sidecar fronts the app",
+						"is not re-pointed: graft %s sends it from %s to %s, the sidecar that fronts the app", g.Name, describePort(orig, port), via.String())
 				}
 			case recorded:
 				setTargetPort(port, orig)
 				delete(entry.TargetPorts, key)
 				changed = true
-				p.report(svc, field, "restored to %s: %s no longer fronts it", "is still re-pointed: restore it to %s, since %s no longer fronts it", describePort(orig, port), p.Graft)
+				p.reportField(out, svc, field, "restored to %s: %s no longer fronts it", "is still re-pointed: restore it to %s, since %s no longer fronts it", describePort(orig, port), g.Name)
 			}
 		}
 	}
@@ -180,26 +203,26 @@ func (p *Plan) frontService(svc *yaml.RNode) {
 		}
 	}
 	if len(entry.TargetPorts) == 0 {
-		if _, had := rec[p.Graft]; had {
-			delete(rec, p.Graft)
+		if _, had := rec[g.Name]; had {
+			delete(rec, g.Name)
 			changed = true
 		}
 	} else {
-		if _, had := rec[p.Graft]; !had {
+		if _, had := rec[g.Name]; !had {
 			changed = true
 		}
-		rec[p.Graft] = entry
+		rec[g.Name] = entry
 	}
 	if changed {
 		rec.save(svc)
-		p.Touched.Add(svc)
+		out.Changed[svc] = true
 	}
 }
 
 // selectedPods returns the pods in the Service's namespace that its
 // selector matches: the ones the graft targets and the others.
 func (p *Plan) selectedPods(svc *yaml.RNode) (targeted, others []podInfo) {
-	selector := lookup(lookup(svc.YNode(), "spec"), "selector")
+	selector := node.Lookup(node.Lookup(svc.YNode(), "spec"), "selector")
 	if selector == nil || selector.Kind != yaml.MappingNode || len(selector.Content) == 0 {
 		return nil, nil // a Service without a selector has no pods to front
 	}
@@ -223,8 +246,8 @@ func (p *Plan) selectedPods(svc *yaml.RNode) (targeted, others []podInfo) {
 
 // frontFor returns the Via port of the sidecar that fronts the Service
 // port whose effective target is target, or nil.
-func (p *Plan) frontFor(svc *yaml.RNode, field string, target intstr.IntOrString, targeted, others []podInfo) *intstr.IntOrString {
-	for _, f := range p.Fronts {
+func (p *Plan) frontFor(svc *yaml.RNode, field string, target intstr.IntOrString, targeted, others []podInfo, out *Finished) *intstr.IntOrString {
+	for _, f := range p.g.fronts {
 		matched, unresolved := false, []string{}
 		for _, pod := range targeted {
 			m, ok := f.matches(target, pod)
@@ -235,9 +258,9 @@ func (p *Plan) frontFor(svc *yaml.RNode, field string, target intstr.IntOrString
 		}
 		if !matched {
 			if len(unresolved) == len(targeted) && len(unresolved) > 0 {
-				p.Results.Add(framework.Warning, svc, field,
+				out.Results = append(out.Results, newResult(framework.Warning, svc, field,
 					"%s cannot tell whether this port targets %s: no container of %s declares a port named %q; not re-pointed",
-					p.Graft, describeTarget(f.Port), strings.Join(unresolved, ", "), target.StrVal)
+					p.g.Name, describeTarget(f.Port), strings.Join(unresolved, ", "), target.StrVal))
 				return nil
 			}
 			continue
@@ -248,9 +271,9 @@ func (p *Plan) frontFor(svc *yaml.RNode, field string, target intstr.IntOrString
 				names = append(names, DescribeRef(o.id))
 			}
 			sort.Strings(names)
-			p.Results.Add(framework.Warning, svc, field,
+			out.Results = append(out.Results, newResult(framework.Warning, svc, field,
 				"not re-pointed to sidecar %q: the Service also selects %s, which %s does not graft, so the sidecar port would not exist there",
-				f.Sidecar, strings.Join(names, ", "), p.Graft)
+				f.Sidecar, strings.Join(names, ", "), p.g.Name))
 			return nil
 		}
 		via := f.Via
@@ -286,7 +309,7 @@ func (f Front) matches(target intstr.IntOrString, pod podInfo) (match, ok bool) 
 
 // targetPortOf reads a Service port's targetPort; nil when it has none.
 func targetPortOf(port *yaml.Node) *intstr.IntOrString {
-	v := lookup(port, "targetPort")
+	v := node.Lookup(port, "targetPort")
 	if v == nil || v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
 		return nil
 	}
@@ -308,31 +331,31 @@ func effectivePort(target *intstr.IntOrString, port *yaml.Node) intstr.IntOrStri
 	if target != nil {
 		return *target
 	}
-	n, _ := strconv.ParseInt(str(port, "port"), 0, 32)
+	n, _ := strconv.ParseInt(node.Str(port, "port"), 0, 32)
 	return intstr.FromInt32(int32(n))
 }
 
 // setTargetPort writes v into the port; nil takes targetPort out.
 func setTargetPort(port *yaml.Node, v *intstr.IntOrString) {
 	if v == nil {
-		remove(port, "targetPort")
+		node.Remove(port, "targetPort")
 		return
 	}
 	if v.Type == intstr.Int {
 		n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(int(v.IntVal))}
-		if cur := lookup(port, "targetPort"); cur != nil {
+		if cur := node.Lookup(port, "targetPort"); cur != nil {
 			*cur = *n
 			return
 		}
-		setNode(port, "targetPort", n)
+		node.Set(port, "targetPort", n)
 		return
 	}
-	setString(port, "targetPort", v.StrVal)
+	node.SetString(port, "targetPort", v.StrVal)
 }
 
 func describePort(v *intstr.IntOrString, port *yaml.Node) string {
 	if v == nil {
-		return "unset (port " + str(port, "port") + ")"
+		return "unset (port " + node.Str(port, "port") + ")"
 	}
 	return v.String()
 }
@@ -348,7 +371,7 @@ func describeTarget(v intstr.IntOrString) string {
 type serviceRecord map[string]*ServiceEntry
 
 func loadServiceRecord(svc *yaml.RNode) (serviceRecord, error) {
-	v := lookup(lookup(lookup(svc.YNode(), "metadata"), "annotations"), RecordAnnotation)
+	v := node.Lookup(node.Lookup(node.Lookup(svc.YNode(), "metadata"), "annotations"), RecordAnnotation)
 	if v == nil || v.Value == "" {
 		return serviceRecord{}, nil
 	}
@@ -362,16 +385,15 @@ func loadServiceRecord(svc *yaml.RNode) (serviceRecord, error) {
 // save writes the record, or takes the annotation (and an annotations map
 // left empty) out when no graft is left.
 func (rec serviceRecord) save(svc *yaml.RNode) {
-	meta := lookup(svc.YNode(), "metadata")
+	meta := node.Lookup(svc.YNode(), "metadata")
 	if meta == nil {
 		return
 	}
 	if len(rec) == 0 {
-		remove(lookup(meta, "annotations"), RecordAnnotation)
-		removeIfEmpty(meta, "annotations")
+		node.Remove(node.Lookup(meta, "annotations"), RecordAnnotation)
+		node.RemoveIfEmpty(meta, "annotations")
 		return
 	}
 	b, _ := json.Marshal(rec) // maps of plain values always marshal
-	annos := ensure(meta, "annotations", yaml.MappingNode)
-	setRecord(annos, string(b))
+	setRecordValue(node.Ensure(meta, "annotations", yaml.MappingNode), b)
 }

@@ -1,9 +1,14 @@
 package transformers
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/podgraft/podgraft/internal/guard"
+	"github.com/podgraft/podgraft/internal/node"
 )
 
 // TemplateKind says where a kind keeps its pod template.
@@ -40,12 +45,7 @@ type Template struct {
 // Field prefixes a path inside the template with the template's path, for
 // messages: "spec.template.spec.containers[0]".
 func (t Template) Field(parts ...string) string {
-	return FieldPath(append([]string{t.Path}, parts...)...)
-}
-
-// Spec is the template's pod spec, created on demand when create is true.
-func (t Template) Spec() *yaml.RNode {
-	return t.Node.Field("spec").Value
+	return node.Path(append([]string{t.Path}, parts...)...)
 }
 
 // Locator finds pod templates in resources: the built-in workload kinds
@@ -90,29 +90,32 @@ func (l Locator) Templates(r *yaml.RNode) ([]Template, error) {
 	if !ok {
 		return nil, nil
 	}
-	if err := CheckMetadata(r.YNode(), ""); err != nil {
+	return templates(r, tk)
+}
+
+func templates(r *yaml.RNode, tk TemplateKind) ([]Template, error) {
+	if err := guard.CheckMetadata(r.YNode(), ""); err != nil {
 		return nil, shapeError(r, err)
 	}
 	if len(tk.Path) == 0 {
 		return []Template{{Resource: r, Node: r}}, nil
 	}
-	node := r
+	n := r.YNode()
 	for i, seg := range tk.Path {
-		f := node.Field(seg)
-		if f == nil || f.Value.IsNil() {
+		n = node.Lookup(n, seg)
+		if n == nil {
 			return nil, nil
 		}
-		node = f.Value
-		if node.YNode().Kind != yaml.MappingNode {
+		if n.Kind != yaml.MappingNode {
 			at := strings.Join(tk.Path[:i+1], ".")
-			return nil, &ResourceError{Ref: Ref(r), Field: at, Msg: at + " must be a mapping, not a " + NodeKind(node.YNode())}
+			return nil, &Error{Ref: Ref(r), Field: at, Msg: at + " must be a mapping, not a " + node.Kind(n)}
 		}
 	}
 	path := strings.Join(tk.Path, ".")
-	if err := CheckMetadata(node.YNode(), path); err != nil {
+	if err := guard.CheckMetadata(n, path); err != nil {
 		return nil, shapeError(r, err)
 	}
-	return []Template{{Resource: r, Node: node, Path: path}}, nil
+	return []Template{{Resource: r, Node: yaml.NewRNode(n), Path: path}}, nil
 }
 
 func apiGroup(apiVersion string) string {
@@ -122,47 +125,11 @@ func apiGroup(apiVersion string) string {
 	return ""
 }
 
-// NodeKind names a node's kind for messages: "mapping", "list", "scalar", "null".
-func NodeKind(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.ScalarNode:
-		if n.Tag == "!!null" {
-			return "null"
-		}
-		return "scalar"
-	case yaml.SequenceNode:
-		return "list"
-	case yaml.MappingNode:
-		return "mapping"
-	case yaml.AliasNode:
-		return "alias"
+// shapeError turns a guard.ShapeError about r into an Error.
+func shapeError(r *yaml.RNode, err error) error {
+	var se *guard.ShapeError
+	if errors.As(err, &se) {
+		return &Error{Ref: Ref(r), Field: se.Field, Msg: se.Error()}
 	}
-	return "document"
-}
-
-// eachPod calls graft with every pod template of nodes, its pod spec and its
-// graft record, and returns nodes, or every error the grafts found. A
-// template whose spec or record cannot be read is reported, naming the
-// field, and not grafted.
-func (l Locator) eachPod(nodes []*yaml.RNode, graft func(t Template, spec *yaml.Node, rec Record, errs *ErrorList)) ([]*yaml.RNode, error) {
-	var errs ErrorList
-	for _, r := range nodes {
-		tmpls, err := l.Templates(r)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range tmpls {
-			spec, ok := podSpec(t, &errs)
-			if !ok {
-				continue
-			}
-			rec, err := LoadRecord(t)
-			if err != nil {
-				errs.Addf(t.Resource, t.Field("metadata", "annotations"), "%v", err)
-				continue
-			}
-			graft(t, spec, rec, &errs)
-		}
-	}
-	return nodes, errs.Err()
+	return fmt.Errorf("%s: %w", Describe(r), err)
 }

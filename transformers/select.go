@@ -5,8 +5,10 @@ import (
 
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/podgraft/podgraft/fn/v1alpha1"
+	"github.com/podgraft/podgraft/internal/node"
 )
 
 // Annotations podgraft reads on workloads.
@@ -26,61 +28,50 @@ type Match struct {
 	Annotations map[string]string
 }
 
-// Select is the filter that keeps the workloads a PodGraft targets and
-// drops everything else. Workloads that match but opt out, or are Helm hooks
-// while hooks are not targeted, are dropped with a warning.
-type Select struct {
+// NewMatch parses a validated config selector.
+func NewMatch(s v1alpha1.Selector) Match {
+	m := Match{Kinds: s.Kinds, Names: s.Names, Namespaces: s.Namespaces, Annotations: s.Annotations}
+	if s.LabelSelector != "" {
+		m.Labels, _ = labels.Parse(s.LabelSelector) // validated already
+	}
+	return m
+}
+
+// Selector picks the workloads a PodGraft targets.
+type Selector struct {
 	Graft     string
-	Locator   Locator
 	Targets   Match // every given field must match
 	Exclude   Match // any given field that matches excludes
 	HelmHooks bool
-	Results   *Results
 }
 
-var _ kio.Filter = Select{}
-
-// Filter returns the targeted workloads.
-func (s Select) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
-	var out []*yaml.RNode
-	for _, r := range nodes {
-		if s.selected(r) {
-			out = append(out, r)
-		}
-	}
-	return out, nil
-}
-
-func (s Select) selected(r *yaml.RNode) bool {
-	tk, ok := s.Locator.Kind(r)
-	if !ok {
-		return false
-	}
+// Selects reports whether the selector targets workload r, whose template
+// kind is tk. A workload that matches but is a Helm hook (while hooks are
+// not targeted) or opts out is not targeted, and skip says why.
+func (s Selector) Selects(r *yaml.RNode, tk TemplateKind) (targeted bool, skip *framework.Result) {
 	if !s.Targets.matchesAll(r, tk) || s.Exclude.matchesAny(r, tk) {
-		return false
+		return false, nil
 	}
 	if r.GetAnnotations(HelmHookAnnotation)[HelmHookAnnotation] != "" && !s.HelmHooks {
-		s.Results.Add(framework.Warning, r, "metadata.annotations",
+		return false, newResult(framework.Warning, r, "metadata.annotations",
 			"skipped by %s: a Helm hook (%s); set spec.targets.helmHooks: true to graft hooks", s.Graft, HelmHookAnnotation)
-		return false
 	}
-	if s.Locator.optedOut(r) {
-		s.Results.Add(framework.Warning, r, "metadata.annotations",
+	if optedOut(r, tk) {
+		return false, newResult(framework.Warning, r, "metadata.annotations",
 			"skipped by %s: annotated %s: \"false\"", s.Graft, InjectAnnotation)
-		return false
 	}
-	return true
+	return true, nil
 }
 
 // optedOut looks for the opt-out annotation on the workload and on its pod
 // template.
-func (l Locator) optedOut(r *yaml.RNode) bool {
+func optedOut(r *yaml.RNode, tk TemplateKind) bool {
 	if r.GetAnnotations(InjectAnnotation)[InjectAnnotation] == "false" {
 		return true
 	}
-	tmpls, _ := l.Templates(r)
+	tmpls, _ := templates(r, tk)
 	for _, t := range tmpls {
-		if t.Node != r && t.Node.GetAnnotations(InjectAnnotation)[InjectAnnotation] == "false" {
+		if t.Node != r && node.Str(node.Lookup(node.Lookup(t.Node.YNode(), "metadata"), "annotations"), InjectAnnotation) == "false" {
 			return true
 		}
 	}

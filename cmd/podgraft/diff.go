@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/podgraft/podgraft/fn"
+	"github.com/podgraft/podgraft/internal/guard"
 	"github.com/podgraft/podgraft/transformers"
 )
 
@@ -24,13 +25,13 @@ const (
 
 // runDiff grafts the inputs like a normal run, but prints a unified diff
 // per resource of what would change instead of the grafted stream.
-func runDiff(opts options, p *fn.Processor, inputs []fn.Input, stdout, stderr io.Writer) int {
+func runDiff(opts options, run fn.Options, engine *transformers.Engine, inputs []fn.Input, stdout, stderr io.Writer) int {
 	files := make([]capturedFile, 0, len(inputs))
-	budget := int64(fn.MaxInputBytes) // what RunStream would read, at most
+	budget := int64(guard.MaxInputBytes) // what RunStream would read, at most
 	for _, in := range inputs {
 		data, err := io.ReadAll(io.LimitReader(in.Reader, budget+1))
 		if err == nil && int64(len(data)) > budget {
-			err = fmt.Errorf("the input is larger than %d MiB, the limit podgraft sets to stay within memory; split it and run podgraft on each part", fn.MaxInputBytes>>20)
+			err = fmt.Errorf("the input is larger than %d MiB, the limit podgraft sets to stay within memory; split it and run podgraft on each part", guard.MaxInputBytes>>20)
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "podgraft: error: reading %s: %v\n", in.Name, err)
@@ -43,12 +44,15 @@ func runDiff(opts options, p *fn.Processor, inputs []fn.Input, stdout, stderr io
 	for i, f := range files {
 		replay[i] = fn.Input{Name: f.name, Reader: bytes.NewReader(f.data)}
 	}
-	out, err := fn.RunStream(p, replay)
+	out, results, err := fn.RunStream(run, engine, replay)
+	report(results, opts.verbose, stderr)
 	if err != nil {
-		reportFailure(p, err, opts.verbose, stderr)
+		fmt.Fprintln(stderr, "podgraft: error:", err)
 		return exitDiffError
 	}
-	report(p.Results.Items, opts.verbose, stderr)
+	if results.ExitCode() != 0 {
+		return exitDiffError
+	}
 
 	var before []diffDoc
 	for _, f := range files {

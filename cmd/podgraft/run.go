@@ -7,12 +7,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 
 	"github.com/podgraft/podgraft/fn"
+	"github.com/podgraft/podgraft/internal/guard"
 )
 
 // version is stamped by the Makefile with -ldflags "-X main.version=...".
@@ -87,6 +87,11 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "podgraft", version)
 		return exitOK
 	}
+	mode, err := opts.mode()
+	if err != nil {
+		fmt.Fprintln(stderr, "podgraft: usage:", err)
+		return exitUsage
+	}
 	configs := opts.configs
 	if len(configs) == 0 {
 		configs = filepath.SplitList(os.Getenv("PODGRAFT_CONFIG"))
@@ -104,9 +109,9 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "podgraft: usage: files are read only with -c; without it podgraft is a KRM function and reads a ResourceList on stdin")
 			return exitUsage
 		}
-		return runKRM(opts, stdin, stdout, stderr)
+		return runKRM(opts, mode, stdin, stdout, stderr)
 	}
-	return runStandalone(opts, configs, flags.Args(), stdin, stdout, stderr)
+	return runStandalone(opts, mode, configs, flags.Args(), stdin, stdout, stderr)
 }
 
 type options struct {
@@ -139,18 +144,34 @@ func (o *options) flagSet(stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// mode maps the flags to one run mode, refusing combinations that
+// contradict each other.
+func (o *options) mode() (fn.Mode, error) {
+	switch {
+	case o.diff && o.check:
+		return 0, errors.New("--diff and --check contradict each other: --diff shows what a run would change, --check only says whether it would")
+	case o.check && o.remove:
+		return fn.CheckRemove, nil
+	case o.check:
+		return fn.Check, nil
+	case o.remove:
+		return fn.Remove, nil
+	}
+	return fn.Apply, nil
+}
+
 type multiFlag []string
 
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
-func runKRM(opts options, stdin io.Reader, stdout, stderr io.Writer) int {
+func runKRM(opts options, mode fn.Mode, stdin io.Reader, stdout, stderr io.Writer) int {
 	wd, err := os.Getwd()
 	if err != nil {
 		fmt.Fprintln(stderr, "podgraft: error:", err)
 		return exitError
 	}
-	results, err := fn.RunResourceList(stdin, stdout, wd, opts.remove)
+	results, err := fn.RunResourceList(fn.Options{Mode: mode, BaseDir: wd}, stdin, stdout)
 	if err != nil {
 		fmt.Fprintln(stderr, "podgraft: error:", err)
 		return exitError
@@ -176,21 +197,17 @@ func countFromOne(results framework.Results) framework.Results {
 	return out
 }
 
-func runStandalone(opts options, configPaths, files []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func runStandalone(opts options, mode fn.Mode, configPaths, files []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fail := exitError
 	if opts.diff {
 		fail = exitDiffError // 1 means "changes" there
 	}
-	configs, err := fn.LoadConfigFiles(configPaths)
+	configs, err := fn.LoadConfigFiles(configPaths, guard.Limits{})
 	if err != nil {
 		fmt.Fprintln(stderr, "podgraft: error:", err)
 		return fail
 	}
-	newProcessor := fn.NewProcessor
-	if opts.check {
-		newProcessor = fn.NewCheck
-	}
-	p, err := newProcessor(configs, opts.remove)
+	engine, err := fn.NewEngine(configs, mode)
 	if err != nil {
 		fmt.Fprintln(stderr, "podgraft: error:", err)
 		return fail
@@ -201,18 +218,22 @@ func runStandalone(opts options, configPaths, files []string, stdin io.Reader, s
 		fmt.Fprintln(stderr, "podgraft: error:", err)
 		return fail
 	}
+	run := fn.Options{Mode: mode}
 	if opts.diff {
-		return runDiff(opts, p, inputs, stdout, stderr)
+		return runDiff(opts, run, engine, inputs, stdout, stderr)
 	}
-	if opts.check {
-		return runCheck(opts, p, inputs, stderr)
-	}
-	out, err := fn.RunStream(p, inputs)
+	out, results, err := fn.RunStream(run, engine, inputs)
+	report(results, opts.verbose, stderr)
 	if err != nil {
-		reportFailure(p, err, opts.verbose, stderr)
+		fmt.Fprintln(stderr, "podgraft: error:", err)
 		return exitError
 	}
-	report(p.Results.Items, opts.verbose, stderr)
+	if results.ExitCode() != 0 {
+		return exitError
+	}
+	if opts.check { // a drift report writes nothing to stdout
+		return exitOK
+	}
 	if _, err := stdout.Write(out); err != nil {
 		fmt.Fprintln(stderr, "podgraft: error: writing the output:", err)
 		return exitError
@@ -246,24 +267,6 @@ func openInputs(files []string, stdin io.Reader) ([]fn.Input, func(), error) {
 		inputs = append(inputs, fn.Input{Name: name, Reader: f})
 	}
 	return inputs, closeAll, nil
-}
-
-// reportFailure prints the results of a run that failed, and the error
-// itself unless it is made of results.
-func reportFailure(p *fn.Processor, err error, verbose bool, stderr io.Writer) {
-	var rs framework.Results
-	if errors.As(err, &rs) {
-		all := slices.Clone(p.Results.Items)
-		for _, r := range rs {
-			if !slices.Contains(all, r) { // rs may be p.Results.Items itself
-				all = append(all, r)
-			}
-		}
-		report(all, verbose, stderr)
-		return
-	}
-	report(p.Results.Items, verbose, stderr)
-	fmt.Fprintln(stderr, "podgraft: error:", err)
 }
 
 // report prints warnings and errors, and info with -v.

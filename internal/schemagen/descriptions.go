@@ -65,7 +65,6 @@ var descriptions = map[string]string{
 	"ProbeSet.override":   "Replace probes the containers already have. Default false: only fill probes that are missing.",
 
 	"Volume":           "A pod volume (any Kubernetes volume source) plus where to mount it and the helpers that generate what backs it.",
-	"Volume.name":      "The volume's name in the pod.",
 	"Volume.files":     "File contents by key: podgraft generates a ConfigMap (a Secret with secret: true) named <graft>-<volume>-<hash> in each target namespace and mounts it.",
 	"Volume.fromFiles": "Files whose contents go into the generated ConfigMap or Secret, relative to the config file (standalone) or the working directory (KRM); they must not escape it.",
 	"Volume.secret":    "true: files and fromFiles generate a Secret rather than a ConfigMap; a mapping: a secret volume source (secretName, items, defaultMode, optional), as in a pod.",
@@ -79,11 +78,11 @@ var descriptions = map[string]string{
 	"Claim.storage":          "The size to request, e.g. 10Gi.",
 	"Claim.perReplica":       "On a StatefulSet, add a volumeClaimTemplates entry (one claim per replica) instead of one shared claim.",
 
-	"Mount":            "Mounts the volume into containers.",
-	"Mount.containers": "Names or globs of the containers (app or grafted) that get the mount.",
-	"Mount.mountPath":  "Path inside the containers.",
-	"Mount.subPath":    "Mount only this path (or key) of the volume.",
-	"Mount.readOnly":   "Mount read-only.",
+	"Mount":                 "Mounts the volume into containers.",
+	"Mount.containers":      "Names or globs of the containers (app or grafted) that get the mount.",
+	"MountFields.mountPath": "Path inside the containers.",
+	"MountFields.subPath":   "Mount only this path (or key) of the volume.",
+	"MountFields.readOnly":  "Mount read-only.",
 
 	"Policy":                  "Limits on what a graft may do.",
 	"Policy.allowedHostPaths": "When set, a hostPath volume outside these path prefixes is an error.",

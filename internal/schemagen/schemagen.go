@@ -22,14 +22,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
-	"github.com/podgraft/podgraft/fn"
+	"github.com/podgraft/podgraft/fn/v1alpha1"
 )
 
 // ID is the schema's $id: where the checked-in copy is published.
 const ID = "https://raw.githubusercontent.com/podgraft/podgraft/main/schema/podgraft.schema.json"
 
 // fnPkg is the import path of the config types.
-var fnPkg = reflect.TypeOf(fn.PodGraft{}).PkgPath()
+var fnPkg = reflect.TypeOf(v1alpha1.PodGraft{}).PkgPath()
 
 // Generate returns the schema as indented JSON with a trailing newline.
 func Generate() ([]byte, error) {
@@ -47,7 +47,7 @@ func Generate() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Reflect builds the schema of fn.PodGraft.
+// Reflect builds the schema of v1alpha1.PodGraft.
 func Reflect() (*jsonschema.Schema, error) {
 	n := &namer{seen: map[string]reflect.Type{}}
 	r := &jsonschema.Reflector{
@@ -61,12 +61,12 @@ func Reflect() (*jsonschema.Schema, error) {
 		Namer:          n.name,
 		LookupComment:  describe,
 	}
-	s := r.Reflect(&fn.PodGraft{})
+	s := r.Reflect(&v1alpha1.PodGraft{})
 	if n.err != nil {
 		return nil, n.err
 	}
 	s.ID = jsonschema.ID(ID)
-	s.Title = "PodGraft (" + fn.APIVersion + ")"
+	s.Title = "PodGraft (" + v1alpha1.APIVersion + ")"
 	if err := refine(s); err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func Reflect() (*jsonschema.Schema, error) {
 }
 
 // namer names definitions by Go type name and refuses two types with one
-// name (fn.Volume and a corev1.Volume, say), which would silently share a
+// name (v1alpha1.Volume and a corev1.Volume, say), which would silently share a
 // definition.
 type namer struct {
 	seen map[string]reflect.Type
@@ -83,8 +83,8 @@ type namer struct {
 
 func (n *namer) name(t reflect.Type) string {
 	name := t.Name()
-	if name == "" {
-		return ""
+	if name == "" || mapKubernetesScalars(t) != nil {
+		return name // a mapped type is never a definition of its own
 	}
 	if prev, ok := n.seen[name]; ok && prev != t && n.err == nil {
 		n.err = fmt.Errorf("schema: two types named %s (%s and %s); give one a distinct definition name", name, prev.PkgPath(), t.PkgPath())
@@ -108,13 +108,16 @@ func mapKubernetesScalars(t reflect.Type) *jsonschema.Schema {
 			{Type: "integer"},
 			{Type: "string"},
 		}}
-	case reflect.TypeOf(fn.SecretOption{}):
+	case reflect.TypeOf(v1alpha1.SecretOption{}):
 		// secret: true generates a Secret from files; a mapping is a
 		// core/v1 secret volume source, as in a pod.
 		return &jsonschema.Schema{AnyOf: []*jsonschema.Schema{
 			{Type: "boolean"},
 			{Ref: "#/$defs/SecretVolumeSource"},
 		}}
+	case reflect.TypeOf(v1alpha1.Probe{}):
+		// A core/v1 Probe, with the user's YAML kept next to it.
+		return &jsonschema.Schema{Ref: "#/$defs/Probe"}
 	case reflect.TypeOf(metav1.Time{}), reflect.TypeOf(metav1.MicroTime{}):
 		return &jsonschema.Schema{Type: "string", Format: "date-time"}
 	case reflect.TypeOf(metav1.FieldsV1{}):
@@ -198,16 +201,16 @@ func refine(root *jsonschema.Schema) error {
 		return func(s *jsonschema.Schema) { s.Pattern = p }
 	}
 	edits := []edit{
-		{"PodGraft", "apiVersion", func(s *jsonschema.Schema) { s.Const = fn.APIVersion }},
-		{"PodGraft", "kind", func(s *jsonschema.Schema) { s.Const = fn.Kind }},
+		{"PodGraft", "apiVersion", func(s *jsonschema.Schema) { s.Const = v1alpha1.APIVersion }},
+		{"PodGraft", "kind", func(s *jsonschema.Schema) { s.Const = v1alpha1.Kind }},
 		{"Metadata", "name", func(s *jsonschema.Schema) {
 			s.Pattern = dns1123Label
 			maxLength := uint64(63)
 			s.MaxLength = &maxLength
 		}},
-		{"Spec", "requireReadinessProbe", enum(fn.ReadinessOff, fn.ReadinessWarning, fn.ReadinessError)},
-		{"Spec", "securityProfile", enum(fn.ProfileNone, fn.ProfileRestricted)},
-		{"Volume", "isolate", enum(fn.IsolateNone, fn.IsolateNamespace, fn.IsolateWorkload)},
+		{"Spec", "requireReadinessProbe", enum(v1alpha1.ReadinessOff, v1alpha1.ReadinessWarning, v1alpha1.ReadinessError)},
+		{"Spec", "securityProfile", enum(v1alpha1.ProfileNone, v1alpha1.ProfileRestricted)},
+		{"Volume", "isolate", enum(v1alpha1.IsolateNone, v1alpha1.IsolateNamespace, v1alpha1.IsolateWorkload)},
 		{"Sidecar", "placement", pattern(placementPattern)},
 		{"InitContainer", "placement", pattern(placementPattern)},
 		{"Sidecar", "name", pattern(dns1123Label)},

@@ -16,7 +16,7 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
 
-	"github.com/podgraft/podgraft/fn"
+	"github.com/podgraft/podgraft/fn/v1alpha1"
 	"github.com/podgraft/podgraft/internal/schemagen"
 	"github.com/podgraft/podgraft/schema"
 )
@@ -62,11 +62,11 @@ func TestEveryFieldIsDescribed(t *testing.T) {
 		for rt.Kind() == reflect.Pointer || rt.Kind() == reflect.Slice || rt.Kind() == reflect.Map {
 			rt = rt.Elem()
 		}
-		if rt.Kind() != reflect.Struct || rt.PkgPath() != reflect.TypeOf(fn.PodGraft{}).PkgPath() || seen[rt] {
+		if rt.Kind() != reflect.Struct || rt.PkgPath() != reflect.TypeOf(v1alpha1.PodGraft{}).PkgPath() || seen[rt] {
 			return
 		}
 		if _, custom := reflect.New(rt).Interface().(json.Unmarshaler); custom {
-			return // its own JSON form, mapped by schemagen (fn.SecretOption)
+			return // its own JSON form, mapped by schemagen (v1alpha1.SecretOption)
 		}
 		seen[rt] = true
 		def := doc
@@ -83,13 +83,16 @@ func TestEveryFieldIsDescribed(t *testing.T) {
 				continue // inlined Kubernetes type, described by its own docs
 			}
 			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" {
+				continue // the user's YAML, kept next to the typed fields
+			}
 			p, ok := props[name].(map[string]any)
 			require.True(t, ok, "%s.%s is missing from the schema", rt.Name(), name)
 			require.NotEmpty(t, p["description"], "describe %s.%s in internal/schemagen/descriptions.go", rt.Name(), name)
 			walk(f.Type)
 		}
 	}
-	walk(reflect.TypeOf(fn.PodGraft{}))
+	walk(reflect.TypeOf(v1alpha1.PodGraft{}))
 	require.Greater(t, len(seen), 5)
 }
 
@@ -148,7 +151,7 @@ func TestSchemaAcceptsTheGoldenConfigs(t *testing.T) {
 			continue
 		}
 		for i, doc := range documents(t, path) {
-			if m, ok := doc.(map[string]any); !ok || m["kind"] != fn.Kind {
+			if m, ok := doc.(map[string]any); !ok || m["kind"] != v1alpha1.Kind {
 				continue
 			}
 			checked++

@@ -1,11 +1,15 @@
-// Package fn holds the PodGraft config API, its strict decoding, defaulting
-// and validation, and the processor that runs the transformers over a
-// ResourceList or a plain document stream.
-package fn
+// Package v1alpha1 is the PodGraft config API (podgraft.dev/v1alpha1),
+// decoded once: its types, strict decoding, defaults, and validation with
+// field paths. The parts podgraft copies into workloads (containers,
+// volumes, mounts, probes) keep the user's YAML node next to their typed
+// form: the node is what goes into the pod, exactly as written, and the
+// typed form is what validation and the engine read.
+package v1alpha1
 
 import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // API identity of the config.
@@ -86,6 +90,9 @@ type Sidecar struct {
 	Native    *bool   `json:"native,omitempty"`
 	Placement string  `json:"placement,omitempty"`
 	Fronts    *Fronts `json:"fronts,omitempty"`
+	// Node is the container as the user wrote it, without the fields
+	// above, which are podgraft's own.
+	Node *yaml.Node `json:"-"`
 }
 
 // IsNative reports whether the sidecar goes to initContainers.
@@ -106,15 +113,49 @@ type InitContainer struct {
 	// "*" means the first app container.
 	ImageFrom string `json:"imageFrom,omitempty"`
 	Placement string `json:"placement,omitempty"`
+	// Node is the container as the user wrote it, without imageFrom and
+	// placement.
+	Node *yaml.Node `json:"-"`
 }
 
 // ProbeSet fills probes on the selected containers.
 type ProbeSet struct {
-	Containers []string      `json:"containers,omitempty"`
-	Readiness  *corev1.Probe `json:"readiness,omitempty"`
-	Liveness   *corev1.Probe `json:"liveness,omitempty"`
-	Startup    *corev1.Probe `json:"startup,omitempty"`
-	Override   bool          `json:"override,omitempty"`
+	Containers []string `json:"containers,omitempty"`
+	Readiness  *Probe   `json:"readiness,omitempty"`
+	Liveness   *Probe   `json:"liveness,omitempty"`
+	Startup    *Probe   `json:"startup,omitempty"`
+	Override   bool     `json:"override,omitempty"`
+}
+
+// Probe is a core/v1 Probe, with the user's YAML node.
+type Probe struct {
+	corev1.Probe `json:",inline"`
+	// Node is the probe as the user wrote it.
+	Node *yaml.Node `json:"-"`
+}
+
+// Probe kinds, as the graft record writes them ("web:readiness"), in the
+// order probes are added: the order Kubernetes prints them.
+const (
+	Liveness  = "liveness"
+	Readiness = "readiness"
+	Startup   = "startup"
+)
+
+// ProbeKinds lists the probe kinds in order.
+var ProbeKinds = []string{Liveness, Readiness, Startup}
+
+// ByKind returns the set's probe of a kind, or nil.
+func (ps ProbeSet) ByKind(kind string) *Probe {
+	switch kind {
+	case Liveness:
+		return ps.Liveness
+	case Readiness:
+		return ps.Readiness
+	case Startup:
+		return ps.Startup
+	}
+	return nil
 }
 
 // Readiness policy values.
@@ -127,16 +168,19 @@ const (
 // Volume is a pod volume plus where to mount it and the helpers that
 // generate its backing resources.
 type Volume struct {
-	Name                string `json:"name"`
-	corev1.VolumeSource `json:",inline"`
-	Files               map[string]string `json:"files,omitempty"`
-	FromFiles           []string          `json:"fromFiles,omitempty"`
+	// Volume is the core/v1 volume: name and source.
+	corev1.Volume `json:",inline"`
+	Files         map[string]string `json:"files,omitempty"`
+	FromFiles     []string          `json:"fromFiles,omitempty"`
 	// Secret is either true (files and fromFiles generate a Secret rather
 	// than a ConfigMap) or a core/v1 secret volume source, as in a pod.
 	Secret  *SecretOption `json:"secret,omitempty"`
 	Isolate string        `json:"isolate,omitempty"`
 	Claim   *Claim        `json:"claim,omitempty"`
 	Mounts  []Mount       `json:"mounts,omitempty"`
+	// Node is the volume as the user wrote it, without the fields above
+	// that are podgraft's own (secret stays when it is a volume source).
+	Node *yaml.Node `json:"-"`
 }
 
 // Isolation values for hostPath volumes.
@@ -156,10 +200,22 @@ type Claim struct {
 
 // Mount places a volume in containers.
 type Mount struct {
-	Containers []string `json:"containers"`
-	MountPath  string   `json:"mountPath"`
-	SubPath    string   `json:"subPath,omitempty"`
-	ReadOnly   bool     `json:"readOnly,omitempty"`
+	// Containers are names or globs. A glob ("*" too) matches the
+	// containers that run for the pod's lifetime: app containers and every
+	// graft's sidecars. An init container that runs to completion is
+	// mounted only when named exactly.
+	Containers  []string `json:"containers"`
+	MountFields `json:",inline"`
+	// Node is the mount as the user wrote it, without containers: the
+	// volumeMount is name followed by these fields.
+	Node *yaml.Node `json:"-"`
+}
+
+// MountFields are the core/v1 VolumeMount fields a mount takes.
+type MountFields struct {
+	MountPath string `json:"mountPath"`
+	SubPath   string `json:"subPath,omitempty"`
+	ReadOnly  bool   `json:"readOnly,omitempty"`
 }
 
 // Security profiles.

@@ -1,9 +1,8 @@
-package fn
+package v1alpha1
 
 import (
 	"fmt"
 	"path"
-	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -11,6 +10,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/podgraft/podgraft/internal/node"
+	"github.com/podgraft/podgraft/internal/podspec"
 )
 
 // Default fills the documented defaults. It runs before Validate, so that
@@ -251,10 +254,11 @@ func validateProbes(p *field.Path, sets []ProbeSet) field.ErrorList {
 
 // validateProbe checks what Kubernetes would reject in a probe: the
 // handler count, the ports, and the thresholds.
-func validateProbe(p *field.Path, probe *corev1.Probe, mustSucceedOnce bool) field.ErrorList {
-	if probe == nil {
+func validateProbe(p *field.Path, set *Probe, mustSucceedOnce bool) field.ErrorList {
+	if set == nil {
 		return nil
 	}
+	probe := &set.Probe
 	var errs field.ErrorList
 	var handlers []string
 	if probe.Exec != nil {
@@ -337,45 +341,26 @@ func validateRestricted(spec *field.Path, s Spec) field.ErrorList {
 		}
 	}
 	for i, sc := range s.Sidecars {
-		errs = append(errs, validateRestrictedContext(spec.Child("sidecars").Index(i).Child("securityContext"), sc.SecurityContext)...)
+		errs = append(errs, validateRestrictedContext(spec.Child("sidecars").Index(i).Child("securityContext"), sc.Node)...)
 	}
 	for i, ic := range s.InitContainers {
-		errs = append(errs, validateRestrictedContext(spec.Child("initContainers").Index(i).Child("securityContext"), ic.SecurityContext)...)
+		errs = append(errs, validateRestrictedContext(spec.Child("initContainers").Index(i).Child("securityContext"), ic.Node)...)
 	}
 	return errs
 }
 
-func validateRestrictedContext(p *field.Path, sc *corev1.SecurityContext) field.ErrorList {
-	if sc == nil {
-		return nil
-	}
+// validateRestrictedContext reports what a grafted container's own
+// securityContext sets against the restricted profile.
+func validateRestrictedContext(p *field.Path, container *yaml.Node) field.ErrorList {
 	const why = "securityProfile: restricted (Pod Security Standard \"restricted\") requires "
 	var errs field.ErrorList
-	if sc.Privileged != nil && *sc.Privileged {
-		errs = append(errs, field.Forbidden(p.Child("privileged"), why+"unprivileged containers"))
-	}
-	if sc.AllowPrivilegeEscalation != nil && *sc.AllowPrivilegeEscalation {
-		errs = append(errs, field.Forbidden(p.Child("allowPrivilegeEscalation"), why+"allowPrivilegeEscalation: false"))
-	}
-	if sc.RunAsNonRoot != nil && !*sc.RunAsNonRoot {
-		errs = append(errs, field.Forbidden(p.Child("runAsNonRoot"), why+"runAsNonRoot: true"))
-	}
-	if sc.RunAsUser != nil && *sc.RunAsUser == 0 {
-		errs = append(errs, field.Forbidden(p.Child("runAsUser"), why+"a non-root user"))
-	}
-	if sc.Capabilities != nil {
-		cp := p.Child("capabilities")
-		if sc.Capabilities.Drop != nil && !slices.Contains(sc.Capabilities.Drop, "ALL") {
-			errs = append(errs, field.Invalid(cp.Child("drop"), sc.Capabilities.Drop, why+"dropping ALL capabilities"))
+	for _, c := range podspec.Contradictions(node.Value(container, "securityContext")) {
+		fp := p.Child(c.Field)
+		if c.Value != nil {
+			errs = append(errs, field.Invalid(fp, c.Value, why+c.Requires))
+		} else {
+			errs = append(errs, field.Forbidden(fp, why+c.Requires))
 		}
-		for j, c := range sc.Capabilities.Add {
-			if c != "NET_BIND_SERVICE" {
-				errs = append(errs, field.Forbidden(cp.Child("add").Index(j), why+"adding back no capability but NET_BIND_SERVICE"))
-			}
-		}
-	}
-	if sc.SeccompProfile != nil && sc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault && sc.SeccompProfile.Type != corev1.SeccompProfileTypeLocalhost {
-		errs = append(errs, field.Forbidden(p.Child("seccompProfile", "type"), why+"seccompProfile type RuntimeDefault or Localhost"))
 	}
 	return errs
 }

@@ -1,4 +1,4 @@
-package fn
+package v1alpha1
 
 import (
 	"path"
@@ -62,7 +62,7 @@ func validateVolumes(spec *field.Path, s Spec) field.ErrorList {
 			errs = append(errs, field.Forbidden(p.Child(sources[1]), "may not be specified together with "+sources[0]+": a volume has exactly one source"))
 		}
 		hasFiles := len(v.Files) > 0 || len(v.FromFiles) > 0
-		if v.generatesSecret() && !hasFiles {
+		if v.GeneratesSecret() && !hasFiles {
 			errs = append(errs, field.Forbidden(p.Child("secret"), "secret: true only applies to a volume generated from files or fromFiles"))
 		}
 		if v.Secret != nil {

@@ -1,10 +1,12 @@
-package fn
+package v1alpha1
 
 import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/podgraft/podgraft/internal/podspec"
 )
 
 // validateClashes finds the clashes inside one PodGraft that no pod is
@@ -12,7 +14,8 @@ import (
 // twice by its sidecars, which all run at once in a pod's one network.
 // Ports of init containers are not checked: they run alone, to
 // completion, before the app (see transformers.Conflicts, which checks a
-// graft's ports against the pod's).
+// graft's ports against the pod's). The port keys are podspec's, which the
+// engine uses too.
 func validateClashes(spec *field.Path, s Spec) field.ErrorList {
 	var errs field.ErrorList
 	envs := func(p *field.Path, env []corev1.EnvVar) {
@@ -30,25 +33,14 @@ func validateClashes(spec *field.Path, s Spec) field.ErrorList {
 	for i, sc := range s.Sidecars {
 		p := spec.Child("sidecars").Index(i)
 		envs(p.Child("env"), sc.Env)
-		for j, port := range sc.Ports {
-			pp := p.Child("ports").Index(j)
-			protocol := port.Protocol
-			if protocol == "" {
-				protocol = corev1.ProtocolTCP
-			}
-			check := func(key, fieldName, show string) {
-				fp := pp.Child(fieldName)
-				if first, dup := ports[key]; dup {
-					errs = append(errs, field.Duplicate(fp, fmt.Sprintf("%s (also at %s): the sidecars of a pod share one network", show, first)))
-					return
+		for _, port := range podspec.Ports(sc.Node) {
+			for _, key := range port.Keys {
+				fp := p.Child("ports").Index(port.Index).Child(key.Field)
+				if first, dup := ports[key.ID]; dup {
+					errs = append(errs, field.Duplicate(fp, fmt.Sprintf("%s (also at %s): the sidecars of a pod share one network", key.Show, first)))
+					continue
 				}
-				ports[key] = fp
-			}
-			if port.ContainerPort != 0 {
-				check(fmt.Sprintf("c/%s/%d", protocol, port.ContainerPort), "containerPort", fmt.Sprintf("%d/%s", port.ContainerPort, protocol))
-			}
-			if port.HostPort != 0 {
-				check(fmt.Sprintf("h/%s/%s/%d", protocol, port.HostIP, port.HostPort), "hostPort", fmt.Sprintf("%d/%s", port.HostPort, protocol))
+				ports[key.ID] = fp
 			}
 		}
 	}

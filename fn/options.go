@@ -1,0 +1,30 @@
+package fn
+
+import (
+	"github.com/podgraft/podgraft/internal/guard"
+	"github.com/podgraft/podgraft/transformers"
+)
+
+// Mode is what a run does: apply, remove, or report drift.
+type Mode = transformers.Mode
+
+// Modes.
+const (
+	Apply       = transformers.Apply
+	Remove      = transformers.Remove
+	Check       = transformers.Check
+	CheckRemove = transformers.CheckRemove
+)
+
+// Options configure a run, the same for both entry points (RunStream and
+// RunResourceList).
+type Options struct {
+	Mode Mode
+	// Limits bound what the run reads; zero fields take the defaults.
+	Limits guard.Limits
+	// BaseDir is where a KRM functionConfig's fromFiles resolve (the
+	// working directory: kustomize runs exec functions in the
+	// kustomization root). Standalone configs resolve against their own
+	// folder.
+	BaseDir string
+}

@@ -1,0 +1,157 @@
+package fn
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/podgraft/podgraft/internal/guard"
+	"github.com/podgraft/podgraft/internal/node"
+	"github.com/podgraft/podgraft/transformers"
+)
+
+// usageKRM closes the messages about stdin that is not a ResourceList.
+const usageKRM = "without -c, podgraft is a KRM function and reads one ResourceList (apiVersion: " +
+	kio.ResourceListAPIVersion + ", kind: " + kio.ResourceListKind + ") on stdin; to graft a plain YAML stream, give a config with -c"
+
+// readResourceList reads the input of KRM mode the way kyaml's
+// ByteReadWriter does, but checks the shape first: kyaml takes any other
+// input for a plain stream (and would write a plain stream back, which no
+// orchestrator can read), and takes the entries of a non-list items for
+// items. The returned ByteReadWriter writes the ResourceList back.
+func readResourceList(input []byte) (*kio.ByteReadWriter, []*yaml.RNode, error) {
+	docs, err := (&kio.ByteReader{Reader: bytes.NewReader(input), OmitReaderAnnotations: true, DisableUnwrapping: true}).Read()
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the ResourceList: %w", err)
+	}
+	if len(docs) == 0 {
+		return nil, nil, errors.New("stdin is empty: " + usageKRM)
+	}
+	if len(docs) > 1 {
+		return nil, nil, fmt.Errorf("stdin holds %d YAML documents, not one ResourceList: %s", len(docs), usageKRM)
+	}
+	rl := docs[0].YNode()
+	if rl.Kind != yaml.MappingNode {
+		return nil, nil, fmt.Errorf("stdin is a %s, not a ResourceList: %s", node.Kind(rl), usageKRM)
+	}
+	kind, apiVersion := node.Str(rl, "kind"), node.Str(rl, "apiVersion")
+	if kind != kio.ResourceListKind || (apiVersion != kio.ResourceListAPIVersion && apiVersion != "config.kubernetes.io/v1alpha1") {
+		what := "a resource without kind"
+		if kind != "" {
+			what = fmt.Sprintf("a %s (apiVersion %q)", kind, apiVersion)
+		}
+		return nil, nil, fmt.Errorf("stdin is %s, not a ResourceList: %s", what, usageKRM)
+	}
+	rw := &kio.ByteReadWriter{KeepReaderAnnotations: true, WrappingKind: kind, WrappingAPIVersion: apiVersion}
+	if fc := node.Value(rl, "functionConfig"); fc != nil {
+		rw.FunctionConfig = yaml.NewRNode(fc)
+	}
+	if res := node.Value(rl, "results"); res != nil {
+		rw.Results = yaml.NewRNode(res)
+	}
+	var items []*yaml.RNode
+	if list := node.Value(rl, "items"); list != nil {
+		if list.Kind != yaml.SequenceNode {
+			return nil, nil, fmt.Errorf("ResourceList items: must be a list, not a %s", node.Kind(list))
+		}
+		for _, it := range list.Content {
+			items = append(items, yaml.NewRNode(it))
+		}
+	}
+	return rw, items, nil
+}
+
+// checkItems applies the checks of standalone mode to every item of a
+// ResourceList and returns one error result per bad item.
+func checkItems(items []*yaml.RNode, limits guard.Limits) framework.Results {
+	if len(items) == 0 {
+		return framework.Results{{Severity: framework.Warning, Message: "the ResourceList has no items: nothing to graft"}}
+	}
+	var results framework.Results
+	for i, it := range items {
+		if err := checkResource(it, limits); err != nil {
+			results = append(results, itemResult(i, it, err))
+		}
+	}
+	return results
+}
+
+// itemResult turns a check's error about item i into a result that names
+// the resource, the field and, where the orchestrator said, the file.
+func itemResult(i int, it *yaml.RNode, err error) *framework.Result {
+	r := &framework.Result{Severity: framework.Error, Message: err.Error()}
+	var re *transformers.Error
+	if errors.As(err, &re) {
+		r = re.Result()
+	}
+	if r.ResourceRef == nil {
+		r.Message = fmt.Sprintf("items[%d]: %s", i, strings.TrimPrefix(r.Message, fmt.Sprintf("items[%d]: ", i)))
+		r.Field = nil
+	}
+	r.File = itemFile(it)
+	return r
+}
+
+// itemFile is where an item came from, as kustomize and kpt annotate it;
+// nil when unknown. It reads the nodes itself, so that it works on items
+// whose metadata is malformed elsewhere.
+func itemFile(it *yaml.RNode) *framework.File {
+	annos := node.Lookup(node.Lookup(it.YNode(), "metadata"), "annotations")
+	path, index := node.Str(annos, kioutil.PathAnnotation), node.Str(annos, kioutil.IndexAnnotation)
+	if path == "" {
+		path, index = node.Str(annos, kioutil.LegacyPathAnnotation), node.Str(annos, kioutil.LegacyIndexAnnotation)
+	}
+	if path == "" {
+		return nil
+	}
+	n, _ := strconv.Atoi(index)
+	return &framework.File{Path: path, Index: n}
+}
+
+// locateItems tells results about items which file they came from.
+func locateItems(results framework.Results, items []*yaml.RNode) {
+	byRef := map[yaml.ResourceIdentifier]*framework.File{}
+	for _, it := range items {
+		if f := itemFile(it); f != nil {
+			byRef[*transformers.Ref(it)] = f
+		}
+	}
+	for _, r := range results {
+		if r.File == nil && r.ResourceRef != nil {
+			if f, ok := byRef[*r.ResourceRef]; ok {
+				r.File = f
+			}
+		}
+	}
+}
+
+// writeAsRead writes the ResourceList back as it was read, with results,
+// for when some items are not resources: kyaml's writer cannot write those
+// (it panics on some), but the orchestrator still gets its items back and
+// learns why the run failed.
+func writeAsRead(out io.Writer, input []byte, results framework.Results) (framework.Results, error) {
+	rw, items, err := readResourceList(input)
+	if err != nil {
+		return writeResults(out, results)
+	}
+	n, err := resultsSequence(results)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := writeResourceList(&buf, rw.WrappingAPIVersion, rw.WrappingKind, items, rw.FunctionConfig, n, false); err != nil {
+		return writeResults(out, results)
+	}
+	if _, err := out.Write(buf.Bytes()); err != nil {
+		return nil, fmt.Errorf("writing the ResourceList: %w", err)
+	}
+	return results, nil
+}

@@ -1,0 +1,337 @@
+// Package node holds podgraft's helpers over yaml.v3 nodes, once. podgraft
+// edits documents in place and must leave every key it did not add where
+// it was, so it works on the nodes directly instead of round-tripping
+// through typed structs. Where kyaml has a helper (IsYNodeTaggedNull, the
+// YAML 1.1 string checks) these use it.
+package node
+
+import (
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Lookup returns the value of key in mapping m, or nil.
+func Lookup(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// Value returns the non-null value of key in mapping m, or nil.
+func Value(m *yaml.Node, key string) *yaml.Node {
+	if v := Lookup(m, key); v != nil && !IsNull(v) {
+		return v
+	}
+	return nil
+}
+
+// Str returns the scalar value of key in m, or "" when it is missing, null
+// or not a scalar.
+func Str(m *yaml.Node, key string) string {
+	return Scalar(Lookup(m, key))
+}
+
+// Scalar returns a scalar's value, or "" for nil, null and non-scalars.
+func Scalar(v *yaml.Node) string {
+	if v == nil || v.Kind != yaml.ScalarNode || IsNull(v) {
+		return ""
+	}
+	return v.Value
+}
+
+// IsNull reports whether n is a null scalar (`key:`, `null`, `~`).
+func IsNull(n *yaml.Node) bool { return yaml.IsYNodeTaggedNull(n) }
+
+// MissingOrNull reports whether n is absent or null.
+func MissingOrNull(n *yaml.Node) bool { return n == nil || IsNull(n) }
+
+// Kind names a node's kind for messages: "mapping", "list", "scalar", "null".
+func Kind(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if IsNull(n) {
+			return "null"
+		}
+		return "scalar"
+	case yaml.SequenceNode:
+		return "list"
+	case yaml.MappingNode:
+		return "mapping"
+	case yaml.AliasNode:
+		return "alias"
+	}
+	return "document"
+}
+
+// New returns an empty node of the given kind.
+func New(kind yaml.Kind) *yaml.Node {
+	switch kind {
+	case yaml.SequenceNode:
+		return &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+	case yaml.MappingNode:
+		return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str"}
+}
+
+// Key returns a mapping key node.
+func Key(name string) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: name}
+}
+
+// Ensure returns the value of key in m, appending key with an empty value
+// of the given kind when it is missing or null.
+func Ensure(m *yaml.Node, key string, kind yaml.Kind) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			v := m.Content[i+1]
+			if IsNull(v) {
+				*v = *New(kind)
+			}
+			return v
+		}
+	}
+	v := New(kind)
+	m.Content = append(m.Content, Key(key), v)
+	return v
+}
+
+// SetString sets key in m to a string scalar, appending it when missing,
+// quoted when YAML would read it as something else.
+func SetString(m *yaml.Node, key, value string) {
+	v := Ensure(m, key, yaml.ScalarNode)
+	*v = *String(value)
+}
+
+// String returns a string scalar, double quoted when YAML 1.1 (which
+// kubectl and Helm use) would read it as something other than a string.
+func String(value string) *yaml.Node {
+	v := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value}
+	if maybeNonString(value) && (yaml.IsYaml1_1NonString(v) || yaml.IsIdxNumber(value)) {
+		v.Style = yaml.DoubleQuotedStyle
+	}
+	return v
+}
+
+// maybeNonString is a cheap first look for values that YAML 1.1 would read
+// as something other than a string (yes, off, 0755, 1e3, ~, ...). kyaml's
+// exact check parses the value with yaml.v2, which on a hot path costs
+// more than grafting itself.
+func maybeNonString(v string) bool {
+	if v == "" {
+		return true
+	}
+	switch c := v[0]; {
+	case c >= '0' && c <= '9', c == '-', c == '+', c == '.', c == '~':
+		return true
+	case strings.IndexByte("yYnNtTfFoO", c) >= 0:
+		return len(v) <= 5 // y, no, true, false, on, off, yes ...
+	}
+	return false
+}
+
+// Bool returns a boolean scalar.
+func Bool(v bool) *yaml.Node {
+	s := "false"
+	if v {
+		s = "true"
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: s}
+}
+
+// Set sets key in m to value, appending it when missing.
+func Set(m *yaml.Node, key string, value *yaml.Node) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			m.Content[i+1] = value
+			return
+		}
+	}
+	m.Content = append(m.Content, Key(key), value)
+}
+
+// Insert puts key: value into m at pair index at (0 is the front).
+func Insert(m *yaml.Node, at int, key string, value *yaml.Node) {
+	i := 2 * at
+	m.Content = append(m.Content, nil, nil)
+	copy(m.Content[i+2:], m.Content[i:])
+	m.Content[i], m.Content[i+1] = Key(key), value
+}
+
+// Remove deletes key from m and returns its value.
+func Remove(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			v := m.Content[i+1]
+			m.Content = append(m.Content[:i:i], m.Content[i+2:]...)
+			return v
+		}
+	}
+	return nil
+}
+
+// RemoveIfEmpty deletes key from m when its value is an empty list or map:
+// podgraft created it, and removal must leave the document as it was.
+func RemoveIfEmpty(m *yaml.Node, key string) {
+	v := Lookup(m, key)
+	if v != nil && (v.Kind == yaml.SequenceNode || v.Kind == yaml.MappingNode) && len(v.Content) == 0 {
+		Remove(m, key)
+	}
+}
+
+// IndexByName returns the index of the element of seq whose name is name,
+// or -1.
+func IndexByName(seq *yaml.Node, name string) int {
+	if seq == nil {
+		return -1
+	}
+	for i, el := range seq.Content {
+		if Str(el, "name") == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// RemoveByName deletes the elements of seq whose name is in names.
+func RemoveByName(seq *yaml.Node, names map[string]bool) {
+	if seq == nil || seq.Kind != yaml.SequenceNode || len(names) == 0 {
+		return
+	}
+	kept := seq.Content[:0]
+	for _, el := range seq.Content {
+		if !names[Str(el, "name")] {
+			kept = append(kept, el)
+		}
+	}
+	seq.Content = kept
+}
+
+// InsertAt puts el into seq at index i.
+func InsertAt(seq *yaml.Node, i int, el *yaml.Node) {
+	seq.Content = append(seq.Content, nil)
+	copy(seq.Content[i+1:], seq.Content[i:])
+	seq.Content[i] = el
+}
+
+// Plain copies a node tree from a config for insertion into a document:
+// no comments, no flow style, no anchors, aliases expanded, so that the
+// grafted parts look like the document around them and encode the same
+// way every time.
+func Plain(n *yaml.Node) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		return Plain(n.Alias)
+	}
+	c := &yaml.Node{Kind: n.Kind, Tag: n.Tag, Value: n.Value}
+	if n.Kind == yaml.ScalarNode {
+		c.Style = n.Style &^ yaml.FlowStyle
+	}
+	if len(n.Content) > 0 {
+		c.Content = make([]*yaml.Node, len(n.Content))
+		for i, ch := range n.Content {
+			c.Content[i] = Plain(ch)
+		}
+	}
+	return c
+}
+
+// Copy copies a node tree exactly: styles, comments and positions too.
+// Aliases are copied as aliases of the same anchors.
+func Copy(n *yaml.Node) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	c := *n
+	if len(n.Content) > 0 {
+		c.Content = make([]*yaml.Node, len(n.Content))
+		for i, ch := range n.Content {
+			c.Content[i] = Copy(ch)
+		}
+	}
+	return &c
+}
+
+// Equal reports whether a and b hold the same data, the way the API server
+// would read them: mappings by key whatever the order, lists in order,
+// scalars by tag and value; comments, styles and aliases do not count.
+func Equal(a, b *yaml.Node) bool {
+	a, b = resolve(a), resolve(b)
+	if a == nil || b == nil {
+		return a == b
+	}
+	if a.Kind != b.Kind {
+		return false
+	}
+	switch a.Kind {
+	case yaml.ScalarNode:
+		return a.Value == b.Value && scalarTag(a) == scalarTag(b)
+	case yaml.SequenceNode:
+		if len(a.Content) != len(b.Content) {
+			return false
+		}
+		for i := range a.Content {
+			if !Equal(a.Content[i], b.Content[i]) {
+				return false
+			}
+		}
+		return true
+	case yaml.MappingNode:
+		if len(a.Content) != len(b.Content) {
+			return false
+		}
+		for i := 0; i+1 < len(a.Content); i += 2 {
+			if !Equal(a.Content[i+1], Lookup(b, a.Content[i].Value)) {
+				return false
+			}
+		}
+		return true
+	case yaml.DocumentNode:
+		return len(a.Content) == len(b.Content) && (len(a.Content) == 0 || Equal(a.Content[0], b.Content[0]))
+	}
+	return false
+}
+
+func resolve(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+// scalarTag is the tag a scalar resolves to: an explicit tag, or the one
+// YAML's core schema gives its plain value.
+func scalarTag(n *yaml.Node) string {
+	if n.Tag != "" {
+		return n.ShortTag()
+	}
+	return "!!str"
+}
+
+// Path joins field path segments the way Kubernetes prints them:
+// spec.template.spec.containers[1].name. Empty segments are skipped.
+func Path(parts ...string) string {
+	var b strings.Builder
+	for _, p := range parts {
+		if p == "" {
+			continue
+		}
+		if b.Len() > 0 && !strings.HasPrefix(p, "[") {
+			b.WriteByte('.')
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}

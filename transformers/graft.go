@@ -1,0 +1,191 @@
+package transformers
+
+import (
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/podgraft/podgraft/fn/v1alpha1"
+)
+
+// Config is one decoded PodGraft with what loading it found: the hash of
+// its spec (with the content fromFiles read) and the content of each
+// volume's files.
+type Config struct {
+	*v1alpha1.PodGraft
+	Hash  string
+	Files map[string]map[string][]byte // volume name -> file name -> content
+}
+
+// Graft is one compiled PodGraft. Apply grafts it onto one resource; it
+// also runs as a kio.Filter.
+type Graft struct {
+	Name string
+	hash string
+	spec *v1alpha1.Spec
+	// remove takes out what the graft added; check reports what a run
+	// would change instead of changing it.
+	remove, check bool
+	selector      Selector
+	locator       Locator
+	items         []item // sidecars, then init containers
+	fronts        []Front
+	// files backs each files/fromFiles volume with its generated resource.
+	files map[string]*FileSet
+	// readiness is the severity of a readiness gap; "" when off.
+	readiness framework.Severity
+}
+
+var _ kio.Filter = (*Graft)(nil)
+
+// Compile turns a config into a Graft for mode.
+func Compile(c Config, mode Mode) *Graft {
+	s := &c.Spec
+	g := &Graft{
+		Name:   c.Metadata.Name,
+		hash:   c.Hash,
+		spec:   s,
+		remove: mode.Removes() || s.Remove,
+		check:  mode.Checks(),
+		selector: Selector{
+			Graft:     c.Metadata.Name,
+			Targets:   NewMatch(s.Targets),
+			Exclude:   NewMatch(s.Exclude),
+			HelmHooks: s.Targets.HelmHooks != nil && *s.Targets.HelmHooks,
+		},
+		files:  map[string]*FileSet{},
+		items:  compileItems(s),
+		fronts: compileFronts(s),
+	}
+	for _, pt := range s.PodTemplates {
+		g.locator.Custom = append(g.locator.Custom, TemplateKind{Group: pt.Group, Kind: pt.Kind, Path: strings.Split(pt.Path, "/")})
+	}
+	for _, v := range s.Volumes {
+		if v.GeneratesFiles() {
+			g.files[v.Name] = &FileSet{Secret: v.GeneratesSecret(), Data: c.Files[v.Name]}
+		}
+	}
+	switch {
+	case g.remove || g.check:
+		// nothing is applied, so there is no readiness to check
+	case s.RequireReadinessProbe == v1alpha1.ReadinessError:
+		g.readiness = framework.Error
+	case s.RequireReadinessProbe == v1alpha1.ReadinessWarning:
+		g.readiness = framework.Warning
+	}
+	return g
+}
+
+// Outcome is what grafting one resource did.
+type Outcome struct {
+	// Changed says the resource was changed in place.
+	Changed bool
+	Results framework.Results
+	// Targeted says the graft targets the resource (a workload it selects
+	// that does not opt out).
+	Targeted bool
+	uses     uses
+}
+
+// Failed reports whether the graft could not be applied.
+func (o Outcome) Failed() bool { return HasErrors(o.Results) }
+
+// Filter grafts every node in place. It fails with the error results, as
+// a framework.Results, when the graft cannot be applied to one of them;
+// other results are dropped (an Engine keeps them).
+func (g *Graft) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
+	var failed framework.Results
+	for _, r := range nodes {
+		if out := g.Apply(r); out.Failed() {
+			for _, res := range out.Results {
+				if res.Severity == framework.Error {
+					failed = append(failed, res)
+				}
+			}
+		}
+	}
+	if len(failed) > 0 {
+		return nil, failed
+	}
+	return nodes, nil
+}
+
+// Apply grafts g onto resource r, in place, and says what it did.
+func (g *Graft) Apply(r *yaml.RNode) Outcome {
+	tk, ok := g.locator.Kind(r)
+	if !ok {
+		return Outcome{}
+	}
+	var out Outcome
+	if !g.remove {
+		var skip *framework.Result
+		out.Targeted, skip = g.selector.Selects(r, tk)
+		if skip != nil && !g.check { // a drift report is not the place for skip warnings
+			out.Results = append(out.Results, skip)
+		}
+	}
+	tmpls, err := templates(r, tk)
+	if err != nil {
+		if out.Targeted {
+			out.Results = append(out.Results, errorResult(err))
+		}
+		return out
+	}
+	out.uses = g.uses(r, tmpls, out.Targeted, &out.Results)
+	if out.Targeted && len(tmpls) == 0 && !g.check {
+		path := strings.Join(tk.Path, ".")
+		out.Results = append(out.Results, newResult(framework.Warning, r, path,
+			"skipped by %s: no pod template at %s, so nothing to graft", g.Name, path))
+	}
+	for _, t := range tmpls {
+		p, err := newPod(t)
+		if err != nil {
+			out.Results = append(out.Results, errorResult(err))
+			continue
+		}
+		g.graft(p, out.Targeted)
+		out.Changed = out.Changed || p.changed
+		out.Results = append(out.Results, p.results...)
+	}
+	return out
+}
+
+// errorResult turns an error about a resource into an error result.
+func errorResult(err error) *framework.Result {
+	if e, ok := err.(*Error); ok { //nolint:errorlint // podgraft's own, never wrapped here
+		return e.Result()
+	}
+	return &framework.Result{Severity: framework.Error, Message: err.Error()}
+}
+
+// graft runs the steps on one pod template, in their order.
+func (g *Graft) graft(p *pod, targeted bool) {
+	if !g.reconcile(p, targeted) {
+		return
+	}
+	spec, ok := p.podSpec()
+	if !ok {
+		return
+	}
+	p.spec = spec
+	e := &Entry{Hash: g.hash}
+	p.rec[g.Name] = e
+	p.entry = e
+	for _, step := range []func(*Graft, *pod) bool{
+		(*Graft).conflicts,
+		(*Graft).containers,
+		(*Graft).volumes,
+		(*Graft).security,
+		(*Graft).probes,
+	} {
+		if !step(g, p) {
+			return
+		}
+	}
+	sort.Strings(e.Generated)
+	p.add(framework.Info, "", "grafted by %s: %s", g.Name, e.Summary())
+	p.saveRecord()
+}

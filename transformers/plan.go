@@ -1,0 +1,253 @@
+package transformers
+
+import (
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/podgraft/podgraft/internal/node"
+)
+
+// GeneratedLabel marks the ConfigMaps, Secrets and PersistentVolumeClaims
+// podgraft generates; its value is the PodGraft's name. A re-run keeps the
+// ones the config still produces and removes the rest.
+const GeneratedLabel = "podgraft.dev/generated-by"
+
+// Plan is the part of one Graft that spans documents: the ConfigMaps,
+// Secrets and PersistentVolumeClaims it generates per namespace, and the
+// Services its sidecars front. It learns what the workloads need from
+// each resource's Outcome (note), also for workloads whose record is
+// current; Finish runs once at the end over the held documents (Services,
+// PersistentVolumeClaims, generated resources).
+type Plan struct {
+	g *Graft
+
+	namespaces []string // namespaces of targeted workloads, first seen first
+	seenNS     map[string]bool
+	pods       map[string][]podInfo // by namespace
+	rank       map[string]int       // generated resource key -> its place in desired
+}
+
+// uses is what one workload needs of its graft's plan.
+type uses struct {
+	// namespace needs the generated resources (set when generates).
+	namespace string
+	generates bool
+	// pods are the workload's pod templates, for fronting.
+	pods []podInfo
+}
+
+// NewPlan returns the plan of g.
+func NewPlan(g *Graft) *Plan { return &Plan{g: g} }
+
+// note adds what one workload needs.
+func (p *Plan) note(u uses) {
+	if u.generates {
+		if p.seenNS == nil {
+			p.seenNS = map[string]bool{}
+		}
+		if !p.seenNS[u.namespace] {
+			p.seenNS[u.namespace] = true
+			p.namespaces = append(p.namespaces, u.namespace)
+		}
+	}
+	for _, info := range u.pods {
+		if p.pods == nil {
+			p.pods = map[string][]podInfo{}
+		}
+		p.pods[info.namespace] = append(p.pods[info.namespace], info)
+	}
+}
+
+// Finished is what the plans' Finish did to the held documents.
+type Finished struct {
+	// Drop holds the documents to leave out of the output.
+	Drop map[*yaml.RNode]bool
+	// Changed holds the held documents changed in place.
+	Changed map[*yaml.RNode]bool
+	// Added are the generated resources to append, in order.
+	Added   []*yaml.RNode
+	Results framework.Results
+}
+
+// Finish reconciles the held documents with what the graft needs: it
+// keeps generated resources the config still produces (as they are, in
+// place), drops the ones it no longer produces, appends the missing ones,
+// and re-points or restores Services.
+func (p *Plan) Finish(held []*yaml.RNode, out *Finished) {
+	p.finishGenerated(held, out)
+	p.finishFronts(held, out)
+}
+
+// generates reports whether the graft generates resources.
+func (g *Graft) generates() bool {
+	for i := range g.spec.Volumes {
+		v := &g.spec.Volumes[i]
+		if v.GeneratesFiles() || v.Claim != nil && !v.Claim.PerReplica {
+			return true
+		}
+	}
+	return false
+}
+
+// claims reports whether the graft may generate PersistentVolumeClaims.
+func (g *Graft) claims() bool {
+	for i := range g.spec.Volumes {
+		if c := g.spec.Volumes[i].Claim; c != nil && !c.PerReplica {
+			return true
+		}
+	}
+	return false
+}
+
+type generatedItem struct {
+	key    string // Kind/namespace/name
+	node   *yaml.RNode
+	volume string
+}
+
+func resourceKey(r *yaml.RNode) string {
+	return r.GetKind() + "/" + r.GetNamespace() + "/" + r.GetName()
+}
+
+// desired lists what the graft generates, volume by volume, namespace by
+// namespace in the order workloads came.
+func (p *Plan) desired() []generatedItem {
+	g := p.g
+	if g.remove {
+		return nil
+	}
+	var out []generatedItem
+	for i := range g.spec.Volumes {
+		v := &g.spec.Volumes[i]
+		for _, ns := range p.namespaces {
+			var r *yaml.RNode
+			switch {
+			case g.files[v.Name] != nil:
+				r = g.files[v.Name].Resource(g.Name, v.Name, ns)
+			case v.Claim != nil && !v.Claim.PerReplica:
+				r = claimResource(v.Claim, g.Name, claimName(v), ns)
+			default:
+				continue
+			}
+			out = append(out, generatedItem{key: resourceKey(r), node: r, volume: v.Name})
+		}
+	}
+	return out
+}
+
+func (p *Plan) finishGenerated(held []*yaml.RNode, out *Finished) {
+	g := p.g
+	want := p.desired()
+	index := map[string]int{}
+	for i, w := range want {
+		index[w.key] = i
+	}
+	p.rank = index
+	have := map[string]bool{}
+	foreign := map[string]bool{} // PVCs the input has that this graft did not generate
+	for _, r := range held {
+		if out.Drop[r] {
+			continue
+		}
+		owner := r.GetLabels()[GeneratedLabel]
+		if owner != g.Name {
+			if r.GetKind() == "PersistentVolumeClaim" {
+				foreign[resourceKey(r)] = true
+			}
+			continue
+		}
+		key := resourceKey(r)
+		if i, ok := index[key]; ok && !have[key] {
+			have[key] = true
+			if syncGenerated(r, want[i].node) {
+				out.Changed[r] = true
+				p.report(out, r, "updated by %s for volume %q", "is out of date: graft %s generates it otherwise for volume %q", g.Name, want[i].volume)
+			}
+			continue
+		}
+		out.Drop[r] = true
+		if g.remove {
+			p.report(out, r, "removed: generated by %s, which is being removed", "is still present: generated by %s, which is being removed", g.Name)
+		} else {
+			p.report(out, r, "removed: generated by %s, which no longer produces it", "is stale: generated by %s, which no longer produces it", g.Name)
+		}
+	}
+	for _, w := range want {
+		switch {
+		case have[w.key]:
+		case foreign[w.key]:
+			out.Results = append(out.Results, newResult(framework.Info, w.node, "", "%s uses it for volume %q; the input has it, so it is left as it is", g.Name, w.volume))
+		default:
+			have[w.key] = true
+			out.Added = append(out.Added, w.node)
+			p.report(out, w.node, "generated by %s for volume %q", "is missing: graft %s generates it for volume %q", g.Name, w.volume)
+		}
+	}
+}
+
+// syncGenerated makes a held generated resource match what the graft
+// generates now (everything but metadata, plus the label) and reports
+// whether it changed anything. Identical resources stay byte for byte.
+func syncGenerated(have, want *yaml.RNode) bool {
+	h, w := have.YNode(), want.YNode()
+	changed := false
+	for i := 0; i+1 < len(w.Content); i += 2 {
+		k := w.Content[i].Value
+		if k == "metadata" || k == "apiVersion" || k == "kind" {
+			continue
+		}
+		if cur := node.Lookup(h, k); cur == nil || !sameData(cur, w.Content[i+1]) {
+			node.Set(h, k, w.Content[i+1])
+			changed = true
+		}
+	}
+	for i := 0; i+1 < len(h.Content); {
+		k := h.Content[i].Value
+		if k != "metadata" && k != "apiVersion" && k != "kind" && node.Lookup(w, k) == nil {
+			h.Content = append(h.Content[:i:i], h.Content[i+2:]...)
+			changed = true
+			continue
+		}
+		i += 2
+	}
+	return changed
+}
+
+// Rank is where r comes among the resources the plan generates, for
+// ordering them canonically; ok is false when the plan does not generate r.
+func (p *Plan) Rank(r *yaml.RNode) (rank int, ok bool) {
+	if r.GetLabels()[GeneratedLabel] != p.g.Name {
+		return 0, false
+	}
+	rank, ok = p.rank[resourceKey(r)]
+	return rank, ok
+}
+
+// report adds an info result about r saying what Finish changed or, in a
+// drift report, an error result saying what is not as the graft would
+// leave it.
+func (p *Plan) report(out *Finished, r *yaml.RNode, done, drift string, args ...any) {
+	p.reportField(out, r, "", done, drift, args...)
+}
+
+func (p *Plan) reportField(out *Finished, r *yaml.RNode, field, done, drift string, args ...any) {
+	if p.g.check {
+		out.Results = append(out.Results, newResult(framework.Error, r, field, drift, args...))
+		return
+	}
+	out.Results = append(out.Results, newResult(framework.Info, r, field, done, args...))
+}
+
+// sameData compares two YAML trees by content, ignoring key order,
+// comments and styles.
+func sameData(a, b *yaml.Node) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	ja, err := yaml.NewRNode(a).MarshalJSON()
+	if err != nil {
+		return false
+	}
+	jb, err := yaml.NewRNode(b).MarshalJSON()
+	return err == nil && string(ja) == string(jb)
+}

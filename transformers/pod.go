@@ -1,0 +1,133 @@
+package transformers
+
+import (
+	"strconv"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/podgraft/podgraft/internal/node"
+)
+
+// pod is one pod template being grafted: what every step reads and writes.
+// Steps set changed through the write helpers and add their results here;
+// nothing else carries state between them.
+type pod struct {
+	t    Template
+	spec *yaml.Node // the pod spec, once checked
+	// rec is the template's graft record, parsed once; entry is this
+	// graft's new entry in it, which the steps fill.
+	rec     Record
+	entry   *Entry
+	changed bool
+	results framework.Results
+}
+
+func newPod(t Template) (*pod, error) {
+	rec, err := LoadRecord(t)
+	if err != nil {
+		return nil, err
+	}
+	return &pod{t: t, rec: rec}, nil
+}
+
+// res is the workload the template belongs to.
+func (p *pod) res() *yaml.RNode { return p.t.Resource }
+
+// add adds a result about the workload.
+func (p *pod) add(sev framework.Severity, field, format string, args ...any) {
+	p.results = append(p.results, newResult(sev, p.res(), field, format, args...))
+}
+
+// fail adds an error result about the workload.
+func (p *pod) fail(field, format string, args ...any) {
+	p.add(framework.Error, field, format, args...)
+}
+
+// failed reports whether the pod has an error result.
+func (p *pod) failed() bool { return HasErrors(p.results) }
+
+// saveRecord writes the record back into the template.
+func (p *pod) saveRecord() {
+	p.rec.save(p.t)
+	p.changed = true
+}
+
+// podSpec returns the template's pod spec after checking its shape.
+func (p *pod) podSpec() (*yaml.Node, bool) {
+	t := p.t
+	spec := node.Lookup(t.Node.YNode(), "spec")
+	if spec == nil || spec.Kind != yaml.MappingNode {
+		p.fail(t.Field("spec"), "the pod template has no spec mapping")
+		return nil, false
+	}
+	for _, list := range []string{"containers", "initContainers", "volumes"} {
+		v := node.Lookup(spec, list)
+		if v != nil && v.Kind != yaml.SequenceNode && !node.IsNull(v) {
+			p.fail(t.Field("spec", list), "must be a list, not a %s", node.Kind(v))
+			return nil, false
+		}
+		if v != nil {
+			for i, el := range v.Content {
+				if el.Kind != yaml.MappingNode {
+					p.fail(t.Field("spec", list+"["+strconv.Itoa(i)+"]"), "must be a mapping, not a %s", node.Kind(el))
+					return nil, false
+				}
+			}
+		}
+	}
+	return spec, true
+}
+
+// container is a container of the pod spec, with where it sits.
+type container struct {
+	list  string // containers | initContainers
+	index int
+	node  *yaml.Node
+}
+
+func (c container) name() string { return node.Str(c.node, "name") }
+
+// field is the container's path inside the pod spec: "containers[0]".
+func (c container) field() string { return c.list + "[" + strconv.Itoa(c.index) + "]" }
+
+// lifetime: an app container or a native sidecar, which runs as long as
+// the pod; not an init container that runs to completion.
+func (c container) lifetime() bool { return c.list == "containers" || isNativeSidecar(c.node) }
+
+// containers returns the mapping elements of spec.<list>.
+func containers(spec *yaml.Node, list string) []container {
+	seq := node.Lookup(spec, list)
+	if seq == nil || seq.Kind != yaml.SequenceNode {
+		return nil
+	}
+	out := make([]container, 0, len(seq.Content))
+	for i, c := range seq.Content {
+		if c.Kind == yaml.MappingNode {
+			out = append(out, container{list: list, index: i, node: c})
+		}
+	}
+	return out
+}
+
+// allContainers returns the pod's containers, init containers first.
+func allContainers(spec *yaml.Node) []container {
+	return append(containers(spec, "initContainers"), containers(spec, "containers")...)
+}
+
+// findContainer returns "containers[i]" or "initContainers[i]" where name is used.
+func findContainer(spec *yaml.Node, name string) string {
+	for _, list := range []string{"initContainers", "containers"} {
+		if i := node.IndexByName(node.Lookup(spec, list), name); i >= 0 {
+			return list + "[" + strconv.Itoa(i) + "]"
+		}
+	}
+	return ""
+}
+
+func isNativeSidecar(c *yaml.Node) bool { return node.Str(c, "restartPolicy") == "Always" }
+
+func hasPorts(c *yaml.Node) bool {
+	ports := node.Lookup(c, "ports")
+	return ports != nil && ports.Kind == yaml.SequenceNode && len(ports.Content) > 0
+}
