@@ -44,6 +44,11 @@ func (g *Graft) conflicts(p *pod) bool {
 		if where := findContainer(spec, c.name); where != "" {
 			p.fail(t.Field("spec", where), "%s cannot graft container %q: the name is already used by %s",
 				g.Name, c.name, ownedBy(owners[c.name]))
+		} else if owner := owners[c.name]; owner != "" && owner != g.Name {
+			// Gone from the pod, but its graft's record still has it: a
+			// run of that graft puts it back.
+			p.fail(t.Field("metadata", "annotations", RecordAnnotation), "%s cannot graft container %q: the name belongs to %s, whose record lists it",
+				g.Name, c.name, owner)
 		}
 		if c.imageFrom != "" && appContainer(spec, c.imageFrom) == nil {
 			p.fail(t.Field("spec", "containers"), "%s: init container %q has imageFrom %q, but the pod has no such app container",

@@ -63,13 +63,20 @@ type Result struct {
 func (e *Engine) Document(r *yaml.RNode) Result {
 	var out Result
 	var targeting []*Graft
+	var waiting []waiting
 	for i, g := range e.grafts {
 		o := g.Apply(r)
 		out.Changed = out.Changed || o.Changed
 		out.Results = append(out.Results, o.Results...)
+		waiting = append(waiting, o.waiting...)
 		e.plans[i].note(o.uses)
 		if o.Targeted {
 			targeting = append(targeting, g)
+		}
+	}
+	for _, w := range waiting {
+		if w.still() {
+			out.Results = append(out.Results, w.result)
 		}
 	}
 	out.Failed = HasErrors(out.Results) && !e.check

@@ -88,6 +88,7 @@ type Outcome struct {
 	// that does not opt out).
 	Targeted bool
 	uses     uses
+	waiting  []waiting
 }
 
 // Failed reports whether the graft could not be applied.
@@ -149,6 +150,7 @@ func (g *Graft) Apply(r *yaml.RNode) Outcome {
 		g.graft(p, out.Targeted)
 		out.Changed = out.Changed || p.changed
 		out.Results = append(out.Results, p.results...)
+		out.waiting = append(out.waiting, p.waiting...)
 	}
 	return out
 }
@@ -161,31 +163,45 @@ func errorResult(err error) *framework.Result {
 	return &framework.Result{Severity: framework.Error, Message: err.Error()}
 }
 
-// graft runs the steps on one pod template, in their order.
+// graft runs the steps on one pod template, in their order. What the
+// graft's entry in the record says it added is taken out first and then
+// applied again: a pod that then holds the same data as before is current,
+// whatever its history, and one that differs had drifted from what the
+// record says (a sidecar deleted or edited by hand) and is repaired.
 func (g *Graft) graft(p *pod, targeted bool) {
-	if !g.reconcile(p, targeted) {
-		return
+	old := p.rec[g.Name]
+	if old == nil && !targeted {
+		return // nothing of this graft here, and nothing to add
 	}
-	spec, ok := p.podSpec()
-	if !ok {
-		return
-	}
-	p.spec = spec
-	e := &Entry{Hash: g.hash}
-	p.rec[g.Name] = e
-	p.entry = e
-	for _, step := range []func(*Graft, *pod) bool{
-		(*Graft).conflicts,
-		(*Graft).containers,
-		(*Graft).volumes,
-		(*Graft).security,
-		(*Graft).probes,
-	} {
-		if !step(g, p) {
+	if targeted {
+		spec, ok := p.podSpec()
+		if !ok {
 			return
 		}
+		p.spec = spec
 	}
-	sort.Strings(e.Generated)
-	p.add(framework.Info, "", "grafted by %s: %s", g.Name, e.Summary())
-	p.saveRecord()
+	var before snapshot
+	if old != nil {
+		before = p.snapshot(old, g.hash)
+		p.unapply(g.Name, old)
+	}
+	if targeted {
+		e := &Entry{Hash: g.hash}
+		p.rec[g.Name] = e
+		p.entry = e
+		for _, step := range []func(*Graft, *pod) bool{
+			(*Graft).conflicts,
+			(*Graft).containers,
+			(*Graft).volumes,
+			(*Graft).security,
+			(*Graft).probes,
+			(*Graft).reach,
+		} {
+			if !step(g, p) {
+				return
+			}
+		}
+		sort.Strings(e.Generated)
+	}
+	g.report(p, old, before, targeted)
 }

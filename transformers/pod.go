@@ -21,6 +21,40 @@ type pod struct {
 	entry   *Entry
 	changed bool
 	results framework.Results
+	// waiting are warnings about containers the pod does not have, which
+	// a graft that runs later may add: they are reported only if it does
+	// not.
+	waiting []waiting
+}
+
+// waiting is a warning about containers the pod does not have yet.
+type waiting struct {
+	result   *framework.Result
+	t        Template
+	patterns []string
+}
+
+// wait adds a warning that holds only while no container of the pod
+// matches patterns.
+func (p *pod) wait(field string, patterns []string, format string, args ...any) {
+	p.waiting = append(p.waiting, waiting{result: newResult(framework.Warning, p.res(), field, format, args...), t: p.t, patterns: patterns})
+}
+
+// still reports whether the pod still has no container the patterns match.
+func (w waiting) still() bool {
+	return !anyMatch(node.Lookup(w.t.Node.YNode(), "spec"), w.patterns)
+}
+
+// anyMatch reports whether a container of spec matches one of patterns:
+// by its exact name, or by a glob for a container that runs for the
+// pod's lifetime.
+func anyMatch(spec *yaml.Node, patterns []string) bool {
+	for _, c := range allContainers(spec) {
+		if reachMatches(patterns, c) {
+			return true
+		}
+	}
+	return false
 }
 
 func newPod(t Template) (*pod, error) {

@@ -33,14 +33,30 @@ func (g *Graft) probes(p *pod) bool {
 	grafted := p.rec.containers()
 	var plans []probePlan
 	planned := map[string]bool{}
+	owners := p.rec.containers()
 	for i := range g.spec.Probes {
 		set := &g.spec.Probes[i]
 		src := "spec.probes[" + strconv.Itoa(i) + "]"
+		reaching := reaches(set.Containers, owners, g.Name) || len(set.Containers) > 0 && !anyMatch(p.spec, set.Containers)
+		if reaching {
+			r := Reach{Containers: set.Containers, Probes: map[string]json.RawMessage{}, Override: set.Override}
+			for _, kind := range v1alpha1.ProbeKinds {
+				if probe := set.ByKind(kind); probe != nil {
+					r.Probes[kind] = toRecord(node.Plain(probe.Node))
+				}
+			}
+			p.entry.Reach = append(p.entry.Reach, r)
+		}
 		before := len(p.results)
 		targets := g.probeTargets(p, set, src, grafted)
 		if len(targets) == 0 && len(p.results) == before {
-			p.add(framework.Warning, p.t.Field("spec", "containers"),
-				"%s: %s matches no container of this pod (%s); no probe set", g.Name, src, describeSelection(set.Containers))
+			if len(set.Containers) > 0 {
+				p.wait(p.t.Field("spec", "containers"), set.Containers,
+					"%s: %s matches no container of this pod (%s); no probe set", g.Name, src, describeSelection(set.Containers))
+			} else {
+				p.add(framework.Warning, p.t.Field("spec", "containers"),
+					"%s: %s matches no container of this pod (%s); no probe set", g.Name, src, describeSelection(set.Containers))
+			}
 			continue
 		}
 		for _, c := range targets {
@@ -66,7 +82,11 @@ func (g *Graft) probes(p *pod) bool {
 					continue // only missing probes are filled
 				}
 				g.checkProbePorts(p, c, kind, probe.Node, src)
-				plans = append(plans, probePlan{c: c, kind: kind, body: probe.Node})
+				body := node.Plain(probe.Node)
+				if reaching {
+					body = normalized(body)
+				}
+				plans = append(plans, probePlan{c: c, kind: kind, body: body})
 				planned[key] = true
 			}
 		}
@@ -96,7 +116,7 @@ func setProbe(rec Record, e *Entry, pl probePlan) {
 	key := pl.c.name() + ":" + pl.kind
 	field := probeField(pl.kind)
 	if slices.Contains(e.Probes, key) {
-		node.Set(pl.c.node, field, node.Plain(pl.body))
+		node.Set(pl.c.node, field, pl.body)
 		return
 	}
 	if existing := node.Lookup(pl.c.node, field); existing != nil {
@@ -104,9 +124,9 @@ func setProbe(rec Record, e *Entry, pl probePlan) {
 			e.Replaced = map[string]json.RawMessage{}
 		}
 		e.Replaced[key] = nodeJSON(existing)
-		node.Set(pl.c.node, field, node.Plain(pl.body))
+		node.Set(pl.c.node, field, pl.body)
 	} else {
-		insertProbe(pl.c.node, pl.kind, node.Plain(pl.body), rec)
+		insertProbe(pl.c.node, pl.kind, pl.body, rec)
 	}
 	e.Probes = append(e.Probes, key)
 }

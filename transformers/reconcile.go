@@ -2,6 +2,7 @@ package transformers
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -10,56 +11,165 @@ import (
 	"github.com/podgraft/podgraft/internal/node"
 )
 
-// reconcile is the step that makes re-runs safe. It decides, from the
-// graft's entry in the record, what is to be done with the template, and
-// takes out what a stale entry added, or an entry whose graft no longer
-// targets the template (or is being removed). It returns true when the
-// graft is to be applied now. In a drift report it changes nothing and
-// reports what it would do: an error per graft missing, out of date or to
-// be taken out, an info per targeted graft that is current.
-func (g *Graft) reconcile(p *pod, targeted bool) bool {
-	e := p.rec[g.Name]
-	why := g.drift(targeted, e, node.Lookup(p.t.Node.YNode(), "spec"))
-	switch {
-	case why == "" && g.check && targeted:
-		p.add(framework.Info, "", "graft %s is current", g.Name)
-		return false
-	case why == "":
-		return false
-	case g.check:
-		p.add(framework.Error, "", "graft %s %s", g.Name, why)
-		return false
-	}
-	if e != nil {
-		unapply(p.t, e)
-		delete(p.rec, g.Name)
-		p.saveRecord()
-		if g.remove {
-			p.add(framework.Info, RecordAnnotation, "removed what %s added: %s", g.Name, e.Summary())
-		}
-	}
-	return targeted
+// snapshot is what a pod template held before a graft was applied again:
+// a fingerprint of the whole resource (the record aside), the record, and
+// a fingerprint of each part the graft's entry lists.
+type snapshot struct {
+	print uint64
+	rec   string
+	parts map[string]uint64
+	// stale says why the entry was written by another version of the
+	// graft, or against another app image (imageFrom).
+	stale string
 }
 
-// drift says what is to be done about a template's entry for this graft,
-// as the rest of "graft <name> ...", or "" when nothing is: the graft is
-// missing from a targeted template, or out of date there, or present where
-// it is no longer targeted (or is being removed).
-func (g *Graft) drift(targeted bool, e *Entry, spec *yaml.Node) string {
-	switch {
-	case targeted && e == nil:
-		return "is missing"
-	case targeted:
-		if why := e.stale(g.hash, spec); why != "" {
-			return "is out of date (" + why + ")"
+func (p *pod) snapshot(e *Entry, hash string) snapshot {
+	return snapshot{print: p.print(), rec: canonicalRecord(p.rec), parts: p.parts(e),
+		stale: e.stale(hash, node.Lookup(p.t.Node.YNode(), "spec"))}
+}
+
+// print fingerprints the resource without its graft record.
+func (p *pod) print() uint64 {
+	rec := node.Lookup(node.Lookup(node.Lookup(p.t.Node.YNode(), "metadata"), "annotations"), RecordAnnotation)
+	return node.Fingerprint(p.res().YNode(), rec)
+}
+
+// parts fingerprints each part that e lists, as the pod has it now; a part
+// the pod lacks is left out.
+func (p *pod) parts(e *Entry) map[string]uint64 {
+	spec := node.Lookup(p.t.Node.YNode(), "spec")
+	out := map[string]uint64{}
+	add := func(key string, n *yaml.Node) {
+		if n != nil {
+			out[key] = node.Fingerprint(n, nil)
 		}
-		return ""
-	case e == nil:
-		return ""
-	case g.remove:
-		return fmt.Sprintf("is still present (recorded hash %s)", e.Hash)
 	}
-	return fmt.Sprintf("is out of date (recorded hash %s; the config no longer targets this workload)", e.Hash)
+	byName := func(list, name string) *yaml.Node {
+		seq := node.Lookup(spec, list)
+		if i := node.IndexByName(seq, name); i >= 0 {
+			return seq.Content[i]
+		}
+		return nil
+	}
+	for _, c := range e.InitContainers {
+		add(fmt.Sprintf("init container %q", c), byName("initContainers", c))
+	}
+	for _, c := range e.Sidecars {
+		add(fmt.Sprintf("sidecar %q", c), byName("initContainers", c))
+	}
+	for _, c := range e.Containers {
+		add(fmt.Sprintf("sidecar %q", c), byName("containers", c))
+	}
+	for _, v := range e.Volumes {
+		add(fmt.Sprintf("volume %q", v), byName("volumes", v))
+	}
+	for _, m := range e.Mounts {
+		cname, path, _ := strings.Cut(m, ":")
+		for _, c := range allContainers(spec) {
+			if c.name() == cname {
+				_, mount := mountAt(c.node, path)
+				add("mount "+m, mount)
+			}
+		}
+	}
+	for _, key := range e.Probes {
+		cname, kind, _ := strings.Cut(key, ":")
+		for _, c := range allContainers(spec) {
+			if c.name() == cname {
+				add("probe "+key, node.Value(c.node, probeField(kind)))
+			}
+		}
+	}
+	return out
+}
+
+// unapply takes out of the template what graft's entry e records, and
+// only that, and takes the graft out of the record. The mounts and probes
+// other grafts keep on the containers it takes out go with them, from the
+// pod and from their entries.
+func (p *pod) unapply(graft string, e *Entry) {
+	unapply(p.t, e)
+	delete(p.rec, graft)
+	gone := set(e.containerNames())
+	for _, other := range p.rec {
+		other.forget(gone)
+	}
+}
+
+// report decides, from what the template held before, whether applying
+// the graft again changed anything, and says so: nothing for a pod that
+// is current, an info for a graft applied or taken out, a warning for a
+// drift repaired; in a drift report, an error for each of these.
+func (g *Graft) report(p *pod, old *Entry, before snapshot, targeted bool) {
+	var why string
+	switch {
+	case old == nil:
+		why = "is missing"
+	case !targeted && g.remove:
+		why = fmt.Sprintf("is still present (recorded hash %s)", old.Hash)
+	case !targeted:
+		why = fmt.Sprintf("is out of date (recorded hash %s; the config no longer targets this workload)", old.Hash)
+	case before.stale != "":
+		why = "is out of date (" + before.stale + ")"
+	case before.print == p.print() && before.rec == canonicalRecord(p.rec):
+		// Current: leave the document as it came.
+		p.changed = false
+		p.results, p.waiting = nil, nil
+		if g.check {
+			p.add(framework.Info, "", "graft %s is current", g.Name)
+		}
+		return
+	default:
+		why = "has drifted from its record: " + drift(before.parts, p.parts(p.entry))
+	}
+	p.saveRecord()
+	if g.check {
+		var errs framework.Results
+		for _, r := range p.results {
+			if r.Severity == framework.Error {
+				errs = append(errs, r)
+			}
+		}
+		p.results, p.waiting = errs, nil
+		p.add(framework.Error, "", "graft %s %s", g.Name, why)
+		return
+	}
+	switch {
+	case !targeted && g.remove:
+		p.add(framework.Info, RecordAnnotation, "removed what %s added: %s", g.Name, old.Summary())
+	case !targeted:
+	default:
+		if strings.HasPrefix(why, "has drifted") {
+			p.add(framework.Warning, "", "graft %s %s; applied it again", g.Name, why)
+		}
+		p.add(framework.Info, "", "grafted by %s: %s", g.Name, p.entry.Summary())
+	}
+}
+
+// drift lists the parts that are missing or not what the graft adds.
+func drift(before, after map[string]uint64) string {
+	var out []string
+	for _, key := range sortedPrintKeys(after) {
+		switch was, ok := before[key]; {
+		case !ok:
+			out = append(out, key+" was missing")
+		case was != after[key]:
+			out = append(out, key+" was changed")
+		}
+	}
+	if len(out) == 0 {
+		return "its parts were moved in the pod"
+	}
+	return strings.Join(out, ", ")
+}
+
+func sortedPrintKeys(m map[string]uint64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // unapply takes out of t what e records, and only that.
@@ -106,7 +216,7 @@ func unprobe(c *yaml.Node, name string, e *Entry) {
 		if cname != name {
 			continue
 		}
-		key := kind + "Probe"
+		key := probeField(kind)
 		if old, ok := e.Replaced[p]; ok {
 			var n yaml.Node
 			if err := yaml.Unmarshal(old, &n); err == nil && len(n.Content) == 1 {

@@ -35,6 +35,23 @@ type Entry struct {
 	// Placement holds the placement of each grafted container not placed
 	// last, so that a later graft can lay the pod out canonically.
 	Placement map[string]string `json:"placement,omitempty"`
+	// Reach keeps the mounts and probes that select containers by a glob,
+	// or by the name of a container another graft adds, with what they
+	// add: a graft applied, upgraded or removed later, in a run without
+	// this graft's config, gives its containers exactly these parts, so
+	// that grafts give the same pod in any order.
+	Reach []Reach `json:"reach,omitempty"`
+}
+
+// Reach is one mount or probe set of a graft that may reach the
+// containers of other grafts.
+type Reach struct {
+	Containers []string `json:"containers"`
+	// Mount is the volumeMount it adds, name included.
+	Mount json.RawMessage `json:"mount,omitempty"`
+	// Probes are the probes it sets, by kind.
+	Probes   map[string]json.RawMessage `json:"probes,omitempty"`
+	Override bool                       `json:"override,omitempty"`
 }
 
 // Record maps PodGraft names to their entries.
@@ -187,6 +204,55 @@ func (e *Entry) Summary() string {
 		return "nothing to add"
 	}
 	return strings.Join(parts, "; ")
+}
+
+// containerNames lists the containers the entry added.
+func (e *Entry) containerNames() []string {
+	return append(append(append([]string{}, e.InitContainers...), e.Sidecars...), e.Containers...)
+}
+
+// forget drops from the entry the mounts and probes it keeps on the
+// containers gone: another graft took them out of the pod.
+func (e *Entry) forget(gone map[string]bool) {
+	keep := func(keys []string) []string {
+		kept := keys[:0:0]
+		for _, k := range keys {
+			if c, _, _ := strings.Cut(k, ":"); gone[c] {
+				delete(e.Replaced, k)
+				continue
+			}
+			kept = append(kept, k)
+		}
+		if len(kept) == 0 {
+			return nil
+		}
+		return kept
+	}
+	e.Mounts = keep(e.Mounts)
+	e.Probes = keep(e.Probes)
+	if len(e.Replaced) == 0 {
+		e.Replaced = nil
+	}
+}
+
+// equalRecords reports whether two records say the same, whatever the
+// order of the items in their lists.
+func equalRecords(a, b Record) bool {
+	return canonicalRecord(a) == canonicalRecord(b)
+}
+
+func canonicalRecord(rec Record) string {
+	c := make(map[string]Entry, len(rec))
+	for g, e := range rec {
+		ce := *e
+		for _, l := range []*[]string{&ce.InitContainers, &ce.Sidecars, &ce.Containers, &ce.Volumes, &ce.Mounts, &ce.Probes, &ce.ClaimTemplates, &ce.Generated} {
+			*l = append([]string(nil), *l...)
+			sort.Strings(*l)
+		}
+		c[g] = ce
+	}
+	b, _ := json.Marshal(c) // plain data always marshals
+	return string(b)
 }
 
 func set(items []string) map[string]bool {

@@ -228,23 +228,37 @@ func allowedHostPath(p string, prefixes []string) bool {
 func (g *Graft) planMounts(p *pod) []mountWrite {
 	var out []mountWrite
 	taken := map[string]string{} // "<container>:<mountPath>" -> the config mount that takes it
+	owners := p.rec.containers()
 	for i := range g.spec.Volumes {
 		v := &g.spec.Volumes[i]
 		for j := range v.Mounts {
 			m := &v.Mounts[j]
 			src := volumeField(i) + ".mounts[" + strconv.Itoa(j) + "]"
 			targets, missing := mountTargets(p.spec, m.Containers)
+			reaching := len(missing) > 0 || len(targets) == 0 || reaches(m.Containers, owners, g.Name)
+			if reaching {
+				mount := node.New(yaml.MappingNode)
+				node.SetString(mount, "name", v.Name)
+				mount.Content = append(mount.Content, node.Plain(m.Node).Content...)
+				p.entry.Reach = append(p.entry.Reach, Reach{Containers: m.Containers, Mount: toRecord(mount)})
+			}
+			// A container the pod does not have may come with a graft that
+			// runs later: the mount is kept for it (Reach), and the
+			// warning stays only if no graft of the run adds it.
 			for _, name := range missing {
-				p.fail(p.t.Field("spec"), "%s: %s.containers names %q, but the pod has no such container", g.Name, src, name)
+				p.wait(p.t.Field("spec"), []string{name}, "%s: %s.containers names %q, but the pod has no such container; it gets the mount when a graft adds it", g.Name, src, name)
 			}
 			if len(targets) == 0 && len(missing) == 0 {
-				p.fail(p.t.Field("spec"), "%s: %s.containers (%s) matches no container of the pod", g.Name, src, strings.Join(m.Containers, ", "))
+				p.wait(p.t.Field("spec"), m.Containers, "%s: %s.containers (%s) matches no container of the pod; they get the mount when a graft adds them", g.Name, src, strings.Join(m.Containers, ", "))
 			}
 			for _, c := range targets {
 				cname := c.name()
 				mount := node.New(yaml.MappingNode)
 				node.SetString(mount, "name", v.Name)
 				mount.Content = append(mount.Content, node.Plain(m.Node).Content...)
+				if reaching {
+					mount = normalized(mount)
+				}
 				key := cname + ":" + m.MountPath
 				if other, dup := taken[key]; dup {
 					p.fail(p.t.Field("spec", c.field()), "%s: %s and %s both mount at %q in container %q", g.Name, other, src, m.MountPath, cname)

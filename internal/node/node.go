@@ -6,6 +6,9 @@
 package node
 
 import (
+	"hash"
+	"hash/fnv"
+	"sort"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -334,4 +337,57 @@ func Path(parts ...string) string {
 		b.WriteString(p)
 	}
 	return b.String()
+}
+
+// Fingerprint hashes the data of n the way Equal compares it (mappings by
+// key whatever the order, lists in order, scalars by tag and value), so
+// that two trees can be compared by keeping only a number. skip, when not
+// nil, is left out (with its key, when it is a mapping value).
+func Fingerprint(n, skip *yaml.Node) uint64 {
+	h := fnv.New64a()
+	fingerprint(h, n, skip)
+	return h.Sum64()
+}
+
+func fingerprint(h hash.Hash64, n, skip *yaml.Node) {
+	n = resolve(n)
+	if n == nil {
+		_, _ = h.Write([]byte{0})
+		return
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			fingerprint(h, c, skip)
+		}
+	case yaml.SequenceNode:
+		_, _ = h.Write([]byte{'['})
+		for _, c := range n.Content {
+			fingerprint(h, c, skip)
+			_, _ = h.Write([]byte{','})
+		}
+		_, _ = h.Write([]byte{']'})
+	case yaml.MappingNode:
+		// Keys in sorted order: the order of keys carries no data.
+		idx := make([]int, 0, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i+1] != skip {
+				idx = append(idx, i)
+			}
+		}
+		sort.Slice(idx, func(a, b int) bool { return n.Content[idx[a]].Value < n.Content[idx[b]].Value })
+		_, _ = h.Write([]byte{'{'})
+		for _, i := range idx {
+			_, _ = h.Write([]byte(n.Content[i].Value))
+			_, _ = h.Write([]byte{':'})
+			fingerprint(h, n.Content[i+1], skip)
+			_, _ = h.Write([]byte{','})
+		}
+		_, _ = h.Write([]byte{'}'})
+	default:
+		_, _ = h.Write([]byte(scalarTag(n)))
+		_, _ = h.Write([]byte{' '})
+		_, _ = h.Write([]byte(n.Value))
+		_, _ = h.Write([]byte{0})
+	}
 }
