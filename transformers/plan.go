@@ -240,14 +240,4 @@ func (p *Plan) reportField(out *Finished, r *yaml.RNode, field, done, drift stri
 
 // sameData compares two YAML trees by content, ignoring key order,
 // comments and styles.
-func sameData(a, b *yaml.Node) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	ja, err := yaml.NewRNode(a).MarshalJSON()
-	if err != nil {
-		return false
-	}
-	jb, err := yaml.NewRNode(b).MarshalJSON()
-	return err == nil && string(ja) == string(jb)
-}
+func sameData(a, b *yaml.Node) bool { return node.Equal(a, b) }
