@@ -2,7 +2,8 @@ package transformers
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -35,50 +36,56 @@ func (p *pod) print() uint64 {
 }
 
 // parts fingerprints each part that e lists, as the pod has it now; a part
-// the pod lacks is left out.
+// the pod lacks is left out. A container is printed without the mounts
+// and probes that the record lists as parts of their own, so that a probe
+// deleted by hand is that probe's drift, not its container's.
 func (p *pod) parts(e *Entry) map[string]uint64 {
 	spec := node.Lookup(p.t.Node.YNode(), "spec")
-	out := map[string]uint64{}
-	add := func(key string, n *yaml.Node) {
-		if n != nil {
-			out[key] = node.Fingerprint(n, nil)
+	byName := map[string]*yaml.Node{}
+	for _, c := range allContainers(spec) {
+		byName[c.name()] = c.node
+	}
+	mount := func(key string) *yaml.Node {
+		cname, path, _ := strings.Cut(key, ":")
+		_, m := mountAt(byName[cname], path)
+		return m
+	}
+	probe := func(key string) *yaml.Node {
+		cname, kind, _ := strings.Cut(key, ":")
+		return node.Value(byName[cname], probeField(kind))
+	}
+	var own []*yaml.Node
+	for _, other := range p.rec {
+		for _, k := range other.Mounts {
+			own = append(own, mount(k))
+		}
+		for _, k := range other.Probes {
+			own = append(own, probe(k))
 		}
 	}
-	byName := func(list, name string) *yaml.Node {
-		seq := node.Lookup(spec, list)
-		if i := node.IndexByName(seq, name); i >= 0 {
-			return seq.Content[i]
+	out := map[string]uint64{}
+	add := func(key string, n *yaml.Node, skip ...*yaml.Node) {
+		if n != nil {
+			out[key] = node.Fingerprint(n, skip...)
 		}
-		return nil
 	}
 	for _, c := range e.InitContainers {
-		add(fmt.Sprintf("init container %q", c), byName("initContainers", c))
+		add(fmt.Sprintf("init container %q", c), byName[c], own...)
 	}
-	for _, c := range e.Sidecars {
-		add(fmt.Sprintf("sidecar %q", c), byName("initContainers", c))
+	for _, c := range append(append([]string{}, e.Sidecars...), e.Containers...) {
+		add(fmt.Sprintf("sidecar %q", c), byName[c], own...)
 	}
-	for _, c := range e.Containers {
-		add(fmt.Sprintf("sidecar %q", c), byName("containers", c))
-	}
+	vols := node.Lookup(spec, "volumes")
 	for _, v := range e.Volumes {
-		add(fmt.Sprintf("volume %q", v), byName("volumes", v))
-	}
-	for _, m := range e.Mounts {
-		cname, path, _ := strings.Cut(m, ":")
-		for _, c := range allContainers(spec) {
-			if c.name() == cname {
-				_, mount := mountAt(c.node, path)
-				add("mount "+m, mount)
-			}
+		if i := node.IndexByName(vols, v); i >= 0 {
+			add(fmt.Sprintf("volume %q", v), vols.Content[i])
 		}
 	}
-	for _, key := range e.Probes {
-		cname, kind, _ := strings.Cut(key, ":")
-		for _, c := range allContainers(spec) {
-			if c.name() == cname {
-				add("probe "+key, node.Value(c.node, probeField(kind)))
-			}
-		}
+	for _, k := range e.Mounts {
+		add("mount "+k, mount(k))
+	}
+	for _, k := range e.Probes {
+		add("probe "+k, probe(k))
 	}
 	return out
 }
@@ -149,7 +156,7 @@ func (g *Graft) report(p *pod, old *Entry, before snapshot, targeted bool) {
 // drift lists the parts that are missing or not what the graft adds.
 func drift(before, after map[string]uint64) string {
 	var out []string
-	for _, key := range sortedPrintKeys(after) {
+	for _, key := range slices.Sorted(maps.Keys(after)) {
 		switch was, ok := before[key]; {
 		case !ok:
 			out = append(out, key+" was missing")
@@ -161,15 +168,6 @@ func drift(before, after map[string]uint64) string {
 		return "its parts were moved in the pod"
 	}
 	return strings.Join(out, ", ")
-}
-
-func sortedPrintKeys(m map[string]uint64) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // unapply takes out of t what e records, and only that.

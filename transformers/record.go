@@ -3,6 +3,8 @@ package transformers
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -161,7 +163,7 @@ func (e *Entry) stale(hash string, spec *yaml.Node) string {
 	}
 	inits := node.Lookup(spec, "initContainers")
 	apps := node.Lookup(spec, "containers")
-	for _, initName := range sortedKeys(e.ImageFrom) {
+	for _, initName := range slices.Sorted(maps.Keys(e.ImageFrom)) {
 		from := e.ImageFrom[initName]
 		i, a := node.IndexByName(inits, initName), node.IndexByName(apps, from)
 		if i < 0 || a < 0 {
@@ -174,15 +176,6 @@ func (e *Entry) stale(hash string, spec *yaml.Node) string {
 		}
 	}
 	return ""
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // Summary says in one line what the entry added, for info results.
@@ -235,12 +228,8 @@ func (e *Entry) forget(gone map[string]bool) {
 	}
 }
 
-// equalRecords reports whether two records say the same, whatever the
-// order of the items in their lists.
-func equalRecords(a, b Record) bool {
-	return canonicalRecord(a) == canonicalRecord(b)
-}
-
+// canonicalRecord renders a record so that two records that say the
+// same, whatever the order of the items in their lists, render the same.
 func canonicalRecord(rec Record) string {
 	c := make(map[string]Entry, len(rec))
 	for g, e := range rec {

@@ -8,6 +8,7 @@ package node
 import (
 	"hash"
 	"hash/fnv"
+	"slices"
 	"sort"
 	"strings"
 
@@ -341,15 +342,15 @@ func Path(parts ...string) string {
 
 // Fingerprint hashes the data of n the way Equal compares it (mappings by
 // key whatever the order, lists in order, scalars by tag and value), so
-// that two trees can be compared by keeping only a number. skip, when not
-// nil, is left out (with its key, when it is a mapping value).
-func Fingerprint(n, skip *yaml.Node) uint64 {
+// that two trees can be compared by keeping only a number. The skip nodes
+// are left out (with their keys, when they are mapping values).
+func Fingerprint(n *yaml.Node, skip ...*yaml.Node) uint64 {
 	h := fnv.New64a()
 	fingerprint(h, n, skip)
 	return h.Sum64()
 }
 
-func fingerprint(h hash.Hash64, n, skip *yaml.Node) {
+func fingerprint(h hash.Hash64, n *yaml.Node, skip []*yaml.Node) {
 	n = resolve(n)
 	if n == nil {
 		_, _ = h.Write([]byte{0})
@@ -363,6 +364,9 @@ func fingerprint(h hash.Hash64, n, skip *yaml.Node) {
 	case yaml.SequenceNode:
 		_, _ = h.Write([]byte{'['})
 		for _, c := range n.Content {
+			if slices.Contains(skip, c) {
+				continue
+			}
 			fingerprint(h, c, skip)
 			_, _ = h.Write([]byte{','})
 		}
@@ -371,7 +375,7 @@ func fingerprint(h hash.Hash64, n, skip *yaml.Node) {
 		// Keys in sorted order: the order of keys carries no data.
 		idx := make([]int, 0, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i+1] != skip {
+			if !slices.Contains(skip, n.Content[i+1]) {
 				idx = append(idx, i)
 			}
 		}
