@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -27,9 +28,11 @@ type document struct {
 	raw  []byte
 	doc  *yaml.Node // the DocumentNode, so head comments survive
 	node *yaml.RNode
-	// held documents stay parsed until the end of the stream, for the
-	// cross-document features (see Engine.Holds); changed says a graft
-	// changed one already.
+	// held documents are needed again at the end of the stream, for the
+	// cross-document features (see Engine.Holds): they keep their bytes
+	// and are parsed again then, since a stream can hold thousands of
+	// Services; changed says a graft changed one already, which then stays
+	// parsed.
 	held, changed bool
 }
 
@@ -41,6 +44,18 @@ type document struct {
 // rest is still checked, so that one run reports every problem; a
 // document that cannot be read stops it, with a *DocError.
 func RunStream(opts Options, e *transformers.Engine, inputs []Input) ([]byte, framework.Results, error) {
+	var out bytes.Buffer
+	results, err := WriteStream(opts, e, inputs, &out)
+	if err != nil || results.ExitCode() != 0 {
+		return nil, results, err
+	}
+	return out.Bytes(), results, nil
+}
+
+// WriteStream is RunStream writing its output to w, once the whole run
+// succeeded, document by document: assembling the output in one buffer
+// first would hold it twice at the peak.
+func WriteStream(opts Options, e *transformers.Engine, inputs []Input, w io.Writer) (framework.Results, error) {
 	limits := opts.Limits.WithDefaults()
 	var docs []document
 	var results framework.Results
@@ -54,13 +69,13 @@ func RunStream(opts Options, e *transformers.Engine, inputs []Input) ([]byte, fr
 				break
 			}
 			if err != nil {
-				return nil, results, &DocError{File: in.Name, Doc: index, Err: err}
+				return results, &DocError{File: in.Name, Doc: index, Err: err}
 			}
 			d, rs, err := graftDocument(e, raw, limits)
 			locate(rs, in.Name, index)
 			results = append(results, rs...)
 			if err != nil {
-				return nil, results, &DocError{File: in.Name, Doc: index, Err: err}
+				return results, &DocError{File: in.Name, Doc: index, Err: err}
 			}
 			if d == nil {
 				continue
@@ -68,7 +83,7 @@ func RunStream(opts Options, e *transformers.Engine, inputs []Input) ([]byte, fr
 			if d.doc != nil && !d.held {
 				// Done with: keep only its bytes.
 				if d.raw, err = encodeDocument(*d); err != nil {
-					return nil, results, err
+					return results, err
 				}
 				d.doc, d.node = nil, nil
 			}
@@ -81,7 +96,7 @@ func RunStream(opts Options, e *transformers.Engine, inputs []Input) ([]byte, fr
 		}
 	}
 	if transformers.HasErrors(results) && !opts.Mode.Checks() { // a drift report goes on, to report everything
-		return nil, results, nil
+		return results, nil
 	}
 	if len(docs) == 0 {
 		results = append(results, emptyWarning(inputs))
@@ -89,10 +104,23 @@ func RunStream(opts Options, e *transformers.Engine, inputs []Input) ([]byte, fr
 	docs, rs, err := finishStream(e, docs)
 	results = append(results, rs...)
 	if err != nil || transformers.HasErrors(results) {
-		return nil, results, err
+		return results, err
 	}
-	out, err := encodeStream(docs)
-	return out, results, err
+	for i := range docs {
+		if docs[i].doc != nil {
+			if docs[i].raw, err = encodeDocument(docs[i]); err != nil {
+				return results, err
+			}
+			docs[i].doc, docs[i].node = nil, nil
+		}
+	}
+	if opts.Mode.Checks() {
+		return results, nil // a drift report writes nothing
+	}
+	if err := writeStream(w, docs); err != nil {
+		return results, fmt.Errorf("writing the output: %w", err)
+	}
+	return results, nil
 }
 
 // locate tells results which file and document they are about.
@@ -126,8 +154,11 @@ func graftDocument(e *transformers.Engine, raw []byte, limits guard.Limits) (*do
 	if res.Failed {
 		return nil, res.Results, nil
 	}
+	if e.Holds(r) && res.Changed {
+		return &document{doc: &doc, node: r, raw: raw, held: true, changed: true}, res.Results, nil
+	}
 	if e.Holds(r) {
-		return &document{doc: &doc, node: r, raw: raw, held: true, changed: res.Changed}, res.Results, nil
+		return &document{raw: raw, held: true}, res.Results, nil
 	}
 	if !res.Changed {
 		return &document{raw: raw}, res.Results, nil
@@ -161,10 +192,19 @@ func emptyWarning(inputs []Input) *framework.Result {
 // block list.
 func finishStream(e *transformers.Engine, docs []document) ([]document, framework.Results, error) {
 	var held []*yaml.RNode
-	for _, d := range docs {
-		if d.held {
-			held = append(held, d.node)
+	for i := range docs {
+		d := &docs[i]
+		if !d.held {
+			continue
 		}
+		if d.doc == nil {
+			var doc yaml.Node
+			if err := yaml.NewDecoder(bytes.NewReader(d.raw)).Decode(&doc); err != nil || len(doc.Content) == 0 {
+				return nil, nil, fmt.Errorf("parsing a held document again: %v", err) // it parsed before
+			}
+			d.doc, d.node = &doc, yaml.NewRNode(doc.Content[0])
+		}
+		held = append(held, d.node)
 	}
 	style := seqStyleSample(docs)
 	out := e.Finish(held)
@@ -213,36 +253,31 @@ func seqStyleSample(docs []document) []byte {
 	return nil
 }
 
-// encodeStream writes the documents, separated by "---", into one buffer
-// sized up front: growing it by doubling would cost up to twice the
-// output's size at the peak.
-func encodeStream(docs []document) ([]byte, error) {
-	size := 0
-	for i := range docs {
-		if docs[i].doc != nil {
-			raw, err := encodeDocument(docs[i])
-			if err != nil {
-				return nil, err
-			}
-			docs[i].raw, docs[i].doc, docs[i].node = raw, nil, nil
-		}
-		size += len("---\r\n") + len(docs[i].raw) + 1
-	}
-	out := bytes.NewBuffer(make([]byte, 0, size))
+// writeStream writes the documents, separated by "---", through one
+// buffered writer.
+func writeStream(w io.Writer, docs []document) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
 	for i, d := range docs {
 		if i > 0 {
-			out.WriteString("---")
+			sep := "---\n"
 			if bytes.Contains(d.raw, []byte("\r\n")) {
-				out.WriteByte('\r') // the separator follows the document's line endings
+				sep = "---\r\n" // the separator follows the document's line endings
 			}
-			out.WriteByte('\n')
+			if _, err := bw.WriteString(sep); err != nil {
+				return err
+			}
 		}
-		out.Write(d.raw)
+		if _, err := bw.Write(d.raw); err != nil {
+			return err
+		}
 		if len(d.raw) > 0 && d.raw[len(d.raw)-1] != '\n' {
-			out.WriteByte('\n')
+			if err := bw.WriteByte('\n'); err != nil {
+				return err
+			}
 		}
+		docs[i].raw = nil // written: let it go
 	}
-	return out.Bytes(), nil
+	return bw.Flush()
 }
 
 func encodeDocument(d document) ([]byte, error) {

@@ -231,7 +231,17 @@ func (p *Plan) selectedPods(svc *yaml.RNode) (targeted, others []podInfo) {
 		set[selector.Content[i].Value] = selector.Content[i+1].Value
 	}
 	sel := labels.SelectorFromSet(set)
-	for _, pod := range p.pods[svc.GetNamespace()] {
+	// Only the pods that carry the selector's rarest label can match.
+	ns := svc.GetNamespace()
+	var candidates []int
+	for i := 0; i+1 < len(selector.Content); i += 2 {
+		c := p.byLabel[ns][selector.Content[i].Value+"="+selector.Content[i+1].Value]
+		if i == 0 || len(c) < len(candidates) {
+			candidates = c
+		}
+	}
+	for _, i := range candidates {
+		pod := p.pods[ns][i]
 		if !sel.Matches(pod.labels) {
 			continue
 		}

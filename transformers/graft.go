@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/podgraft/podgraft/fn/v1alpha1"
+	"github.com/podgraft/podgraft/internal/node"
 )
 
 // Config is one decoded PodGraft with what loading it found: the hash of
@@ -33,6 +34,10 @@ type Graft struct {
 	locator       Locator
 	items         []item // sidecars, then init containers
 	fronts        []Front
+	// parts are the mounts (name included) and probe bodies the graft
+	// adds, prepared once.
+	mountParts map[*v1alpha1.Mount]part
+	probeParts map[*v1alpha1.Probe]part
 	// files backs each files/fromFiles volume with its generated resource.
 	files map[string]*FileSet
 	// readiness is the severity of a readiness gap; "" when off.
@@ -63,9 +68,24 @@ func Compile(c Config, mode Mode) *Graft {
 	for _, pt := range s.PodTemplates {
 		g.locator.Custom = append(g.locator.Custom, TemplateKind{Group: pt.Group, Kind: pt.Kind, Path: strings.Split(pt.Path, "/")})
 	}
-	for _, v := range s.Volumes {
+	g.mountParts, g.probeParts = map[*v1alpha1.Mount]part{}, map[*v1alpha1.Probe]part{}
+	for i := range s.Volumes {
+		v := &s.Volumes[i]
 		if v.GeneratesFiles() {
 			g.files[v.Name] = &FileSet{Secret: v.GeneratesSecret(), Data: c.Files[v.Name]}
+		}
+		for j := range v.Mounts {
+			mount := node.New(yaml.MappingNode)
+			node.SetString(mount, "name", v.Name)
+			mount.Content = append(mount.Content, node.Plain(v.Mounts[j].Node).Content...)
+			g.mountParts[&v.Mounts[j]] = newPart(mount)
+		}
+	}
+	for i := range s.Probes {
+		for _, kind := range v1alpha1.ProbeKinds {
+			if probe := s.Probes[i].ByKind(kind); probe != nil {
+				g.probeParts[probe] = newPart(node.Plain(probe.Node))
+			}
 		}
 	}
 	switch {

@@ -24,7 +24,11 @@ type Plan struct {
 	namespaces []string // namespaces of targeted workloads, first seen first
 	seenNS     map[string]bool
 	pods       map[string][]podInfo // by namespace
-	rank       map[string]int       // generated resource key -> its place in desired
+	// byLabel indexes pods by namespace, then "key=value" of each of
+	// their labels, so that a Service finds its pods without looking at
+	// every pod of its namespace.
+	byLabel map[string]map[string][]int
+	rank    map[string]int // generated resource key -> its place in desired
 }
 
 // uses is what one workload needs of its graft's plan.
@@ -52,9 +56,16 @@ func (p *Plan) note(u uses) {
 	}
 	for _, info := range u.pods {
 		if p.pods == nil {
-			p.pods = map[string][]podInfo{}
+			p.pods, p.byLabel = map[string][]podInfo{}, map[string]map[string][]int{}
 		}
-		p.pods[info.namespace] = append(p.pods[info.namespace], info)
+		ns := info.namespace
+		if p.byLabel[ns] == nil {
+			p.byLabel[ns] = map[string][]int{}
+		}
+		for k, v := range info.labels {
+			p.byLabel[ns][k+"="+v] = append(p.byLabel[ns][k+"="+v], len(p.pods[ns]))
+		}
+		p.pods[ns] = append(p.pods[ns], info)
 	}
 }
 

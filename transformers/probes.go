@@ -42,7 +42,7 @@ func (g *Graft) probes(p *pod) bool {
 			r := Reach{Containers: set.Containers, Probes: map[string]json.RawMessage{}, Override: set.Override}
 			for _, kind := range v1alpha1.ProbeKinds {
 				if probe := set.ByKind(kind); probe != nil {
-					r.Probes[kind] = toRecord(node.Plain(probe.Node))
+					r.Probes[kind] = g.probeParts[probe].record
 				}
 			}
 			p.entry.Reach = append(p.entry.Reach, r)
@@ -82,10 +82,7 @@ func (g *Graft) probes(p *pod) bool {
 					continue // only missing probes are filled
 				}
 				g.checkProbePorts(p, c, kind, probe.Node, src)
-				body := node.Plain(probe.Node)
-				if reaching {
-					body = normalized(body)
-				}
+				body := g.probeParts[probe].node(reaching)
 				plans = append(plans, probePlan{c: c, kind: kind, body: body})
 				planned[key] = true
 			}

@@ -175,5 +175,23 @@ func fromRecord(raw json.RawMessage) *yaml.Node {
 	return fromJSON(n.Content[0])
 }
 
-// normalized is n in the form it takes through a Reach.
-func normalized(n *yaml.Node) *yaml.Node { return fromRecord(toRecord(n)) }
+// part is a mount or a probe body a graft adds: as the config writes it,
+// and in the form it takes through a Reach, with that form's JSON.
+type part struct {
+	plain, reached *yaml.Node
+	record         json.RawMessage
+}
+
+func newPart(n *yaml.Node) part {
+	raw := toRecord(n)
+	return part{plain: n, reached: fromRecord(raw), record: raw}
+}
+
+// node returns a copy of the part to insert into a pod: the Reach form
+// when the part may reach other grafts' containers.
+func (pt part) node(reaching bool) *yaml.Node {
+	if reaching {
+		return node.Plain(pt.reached)
+	}
+	return node.Plain(pt.plain)
+}

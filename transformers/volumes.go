@@ -236,11 +236,9 @@ func (g *Graft) planMounts(p *pod) []mountWrite {
 			src := volumeField(i) + ".mounts[" + strconv.Itoa(j) + "]"
 			targets, missing := mountTargets(p.spec, m.Containers)
 			reaching := len(missing) > 0 || len(targets) == 0 || reaches(m.Containers, owners, g.Name)
+			pt := g.mountParts[m]
 			if reaching {
-				mount := node.New(yaml.MappingNode)
-				node.SetString(mount, "name", v.Name)
-				mount.Content = append(mount.Content, node.Plain(m.Node).Content...)
-				p.entry.Reach = append(p.entry.Reach, Reach{Containers: m.Containers, Mount: toRecord(mount)})
+				p.entry.Reach = append(p.entry.Reach, Reach{Containers: m.Containers, Mount: pt.record})
 			}
 			// A container the pod does not have may come with a graft that
 			// runs later: the mount is kept for it (Reach), and the
@@ -253,12 +251,7 @@ func (g *Graft) planMounts(p *pod) []mountWrite {
 			}
 			for _, c := range targets {
 				cname := c.name()
-				mount := node.New(yaml.MappingNode)
-				node.SetString(mount, "name", v.Name)
-				mount.Content = append(mount.Content, node.Plain(m.Node).Content...)
-				if reaching {
-					mount = normalized(mount)
-				}
+				mount := pt.node(reaching)
 				key := cname + ":" + m.MountPath
 				if other, dup := taken[key]; dup {
 					p.fail(p.t.Field("spec", c.field()), "%s: %s and %s both mount at %q in container %q", g.Name, other, src, m.MountPath, cname)

@@ -144,7 +144,9 @@ type bench struct {
 
 	results map[string]map[int]measurement // case id → workloads → measurement
 	inputs  map[int]int64                  // workloads → input bytes
-	startup map[string]measurement         // "floor", "podgraft" → start-up measurement
+	// frontedInputs: workloads → bytes of the fronted stream (af, cf)
+	frontedInputs map[int]int64
+	startup       map[string]measurement // "floor", "podgraft" → start-up measurement
 	// overhead is each case's CPU time on one workload: what it costs
 	// whatever the size. Projections leave it out, or it would hide how the
 	// rest grows.
@@ -178,6 +180,7 @@ type inputs struct {
 	dir          string
 	stream       string // multi-document YAML
 	resourceList string // the same items in a ResourceList, functionConfig = opts.config
+	fronted      string // gen -profile fronted: what cx grafts, a quarter of it Services it fronts
 	patchesDir   string // kustomization with strategic-merge patches
 	execDir      string // kustomization with podgraft as exec transformer
 	noopExecDir  string // kustomization with cat as exec transformer
@@ -219,6 +222,13 @@ func (b *bench) cases() []benchCase {
 			return command{path: b.opts.podgraft, args: []string{"-c", b.opts.example, in.stream}},
 				needs(podgraftMissing, fileMissing(b.opts.example))
 		}},
+		{"af", "floor on the fronted stream", func(in inputs) (command, string) {
+			return command{path: b.floor, stdin: in.fronted}, ""
+		}},
+		{"cf", "podgraft -c examples/web-with-proxy/graft.yaml fronted.yaml (every workload grafted, a quarter of the documents fronted Services)", func(in inputs) (command, string) {
+			return command{path: b.opts.podgraft, args: []string{"-c", b.opts.example, in.fronted}},
+				needs(podgraftMissing, fileMissing(b.opts.example))
+		}},
 		{"c10", "podgraft -c grafts-10.yaml input.yaml (10 PodGrafts)", func(in inputs) (command, string) {
 			return command{path: b.opts.podgraft, args: []string{"-c", b.opts.config10, in.stream}},
 				needs(podgraftMissing, fileMissing(b.opts.config10))
@@ -245,7 +255,7 @@ func (b *bench) cases() []benchCase {
 // grafts reports whether case id is meant to graft sidecars, and so should
 // have some in its output.
 func grafts(id string) bool {
-	return id != "a" && id != "a*" && id != "b" && id != "f0"
+	return id != "a" && id != "a*" && id != "af" && id != "b" && id != "f0"
 }
 
 func fileMissing(path string) string {
@@ -269,12 +279,16 @@ func (b *bench) generate(n int) (inputs, error) {
 		dir:          dir,
 		stream:       filepath.Join(dir, "input.yaml"),
 		resourceList: filepath.Join(dir, "resourcelist.yaml"),
+		fronted:      filepath.Join(dir, "fronted.yaml"),
 		patchesDir:   filepath.Join(dir, "kustomize", "patches"),
 		execDir:      filepath.Join(dir, "kustomize", "exec"),
 		noopExecDir:  filepath.Join(dir, "kustomize", "exec-noop"),
 	}
 	common := []string{"-n", strconv.Itoa(n), "-seed", strconv.FormatUint(b.opts.seed, 10)}
 	if err := b.runGen(in.stream, common...); err != nil {
+		return in, err
+	}
+	if err := b.runGen(in.fronted, slices.Concat(common, []string{"-profile", "fronted"})...); err != nil {
 		return in, err
 	}
 	if fileMissing(b.opts.config) == "" {
@@ -292,10 +306,14 @@ func (b *bench) generate(n int) (inputs, error) {
 	if err != nil {
 		return in, err
 	}
-	if b.inputs == nil {
-		b.inputs = map[int]int64{}
+	fronted, err := os.Stat(in.fronted)
+	if err != nil {
+		return in, err
 	}
-	b.inputs[n] = info.Size()
+	if b.inputs == nil {
+		b.inputs, b.frontedInputs = map[int]int64{}, map[int]int64{}
+	}
+	b.inputs[n], b.frontedInputs[n] = info.Size(), fronted.Size()
 	return in, nil
 }
 

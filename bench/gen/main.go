@@ -32,15 +32,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fnConfig := flags.String("fnconfig", "", "PodGraft file: the functionConfig of -format resourcelist, and the exec transformer of -kustomize")
 	kustomizeDir := flags.String("kustomize", "", "write kustomizations to DIR/patches and DIR/exec instead of writing to stdout")
 	podgraft := flags.String("podgraft", "bin/podgraft", "podgraft binary for the -kustomize exec transformer (made absolute)")
+	profile := flags.String("profile", "mixed", "mixed (every kind, seven namespaces) or fronted (storefront web and api workloads that examples/web-with-proxy grafts and fronts, a quarter of the documents Services)")
 	if err := flags.Parse(args); err != nil {
 		return 2
 	}
-	if flags.NArg() > 0 || *n < 0 || (*format != "stream" && *format != "resourcelist") {
-		fmt.Fprintln(stderr, "gen: usage: gen [-n N] [-seed S] [-format stream|resourcelist] [-fnconfig FILE] [-kustomize DIR -podgraft PATH]")
+	if flags.NArg() > 0 || *n < 0 || (*format != "stream" && *format != "resourcelist") || (*profile != "mixed" && *profile != "fronted") {
+		fmt.Fprintln(stderr, "gen: usage: gen [-n N] [-seed S] [-profile mixed|fronted] [-format stream|resourcelist] [-fnconfig FILE] [-kustomize DIR -podgraft PATH]")
 		return 2
 	}
 
-	docs := newGenerator(*seed).generate(*n)
+	g := newGenerator(*seed)
+	g.fronted = *profile == "fronted"
+	docs := g.generate(*n)
 	var config []byte
 	if *fnConfig != "" {
 		var err error

@@ -94,6 +94,10 @@ type port struct {
 // give the same bytes. PCG is specified exactly, so this holds across Go versions.
 type generator struct {
 	rng *rand.Rand
+	// fronted: every workload is a storefront web or api workload, which
+	// examples/web-with-proxy grafts, and 40% of them have a Service its
+	// proxy fronts: a quarter of the documents.
+	fronted bool
 }
 
 func newGenerator(seed uint64) *generator {
@@ -117,10 +121,13 @@ func (g *generator) plan(i int) workload {
 		roll -= ns.weight
 	}
 
+	if g.fronted {
+		w.namespace, w.partOf = "storefront", "web"
+	}
 	switch r := g.rng.IntN(100); {
-	case r < 40:
+	case r < 40 || g.fronted && r%2 == 0:
 		w.tier = "web"
-	case r < 80:
+	case r < 80 || g.fronted:
 		w.tier = "api"
 	default:
 		w.tier = "batch"
@@ -168,6 +175,9 @@ func (g *generator) plan(i int) workload {
 		w.emptyDirs = append(w.emptyDirs, "scratch")
 	}
 	w.service = w.tier != "batch" && g.chance(0.3)
+	if g.fronted {
+		w.service = g.chance(0.4)
+	}
 	w.numericTargetPort = g.chance(0.3)
 	return w
 }

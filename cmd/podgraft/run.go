@@ -222,20 +222,13 @@ func runStandalone(opts options, mode fn.Mode, configPaths, files []string, stdi
 	if opts.diff {
 		return runDiff(opts, run, engine, inputs, stdout, stderr)
 	}
-	out, results, err := fn.RunStream(run, engine, inputs)
+	results, err := fn.WriteStream(run, engine, inputs, stdout)
 	report(results, opts.verbose, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "podgraft: error:", err)
 		return exitError
 	}
 	if results.ExitCode() != 0 {
-		return exitError
-	}
-	if opts.check { // a drift report writes nothing to stdout
-		return exitOK
-	}
-	if _, err := stdout.Write(out); err != nil {
-		fmt.Fprintln(stderr, "podgraft: error: writing the output:", err)
 		return exitError
 	}
 	return exitOK
