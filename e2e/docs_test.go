@@ -79,6 +79,8 @@ func TestDocsE2E(t *testing.T) {
 		require.NoError(t, os.Symlink(tool(t, helm), filepath.Join(dir, "helm")))
 		shims[helm] = dir
 	}
+	// `go install` in a README installs into a temporary GOBIN, not the user's.
+	gobin := t.TempDir()
 	homes := map[string][]string{}           // file + tag: HELM_* settings
 	engines := map[string]*containerEngine{} // file + tag
 	toolsBin := filepath.Dir(tool(t, "kustomize"))
@@ -111,7 +113,7 @@ func TestDocsE2E(t *testing.T) {
 		ran++
 		t.Run(where, func(t *testing.T) {
 			ctx := testCtx(t, 10*time.Minute)
-			env := append([]string{}, homes[key]...)
+			env := append([]string{"GOBIN=" + gobin}, homes[key]...)
 			path := append([]string{}, path...)
 			if needs.kpt {
 				if _, err := exec.LookPath("kpt"); err != nil {
