@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -150,8 +151,21 @@ func (e *containerEngine) buildImage(ctx context.Context, root, binary, version,
 }
 
 // remove deletes the engine's folder. No container outlives its test
-// (every run is --rm), so nothing is mounted there any more.
-func (e *containerEngine) remove() error { return os.RemoveAll(e.dir) }
+// (every run is --rm), and podman unmounts its store when a command ends;
+// a podman killed half-way (a timed-out run) can leave the store's
+// overlay folder mounted on itself, so what is still mounted below the
+// folder is unmounted first.
+func (e *containerEngine) remove() error {
+	if mounts, err := os.ReadFile("/proc/self/mountinfo"); err == nil {
+		for line := range strings.SplitSeq(string(mounts), "\n") {
+			fields := strings.Fields(line)
+			if len(fields) > 4 && strings.HasPrefix(fields[4], e.dir+"/") {
+				_ = syscall.Unmount(fields[4], 0)
+			}
+		}
+	}
+	return os.RemoveAll(e.dir)
+}
 
 // The package's engine, with functionImage built from the binary under
 // test: set up on first use, removed by TestMain.
