@@ -1,35 +1,31 @@
-# syntax=docker/dockerfile:1
+# podgraft's container images, goreleaser style: the binary that `make build`
+# made on the host (static: CGO off, -trimpath, version stamped) is copied
+# onto scratch. Nothing is compiled or pulled here, so the image builds
+# without a registry, and the same on every machine.
 #
-# podgraft as a container image, for KRM functions in container form:
-# kustomize (`config.kubernetes.io/function: {container: {image: ...}}`,
-# built with --enable-alpha-plugins) and kpt (`kpt fn render`, `kpt fn eval
-# --image`). The function needs no network and no writable filesystem.
+#   make image                                      # podman, or docker where a daemon runs
+#   podman build --build-arg VERSION=v0.1.0 -t ghcr.io/podgraft/podgraft:v0.1.0 .
+#   podman build --build-arg BINARY=podgraft-webhook -t ghcr.io/podgraft/podgraft-webhook:v0.1.0 .
 #
-#   make image                    # docker build --build-arg VERSION=$(git describe ...)
-#   docker build --build-arg VERSION=v0.1.0 -t ghcr.io/podgraft/podgraft:v0.1.0 .
-#
-# Multi-platform: docker buildx build --platform linux/amd64,linux/arm64 .
-# (the build stage runs natively and cross-compiles; CGO is off).
-
-ARG GO_VERSION=1.26
-
-FROM --platform=$BUILDPLATFORM golang:${GO_VERSION} AS build
-WORKDIR /src
-# Modules first, so that source edits reuse the download layer.
-COPY go.mod go.sum ./
-RUN --mount=type=cache,target=/go/pkg/mod go mod download
-COPY . .
+# BINARY names the file under bin/ and the entrypoint's name in the image.
+# The KRM function (kustomize `container:`, kpt --image / `image:`) runs
+# without network and without host files; kpt runs it as `nobody`, so
+# /etc/passwd holds nobody beside nonroot (65532), the user it runs as
+# otherwise.
+FROM scratch
+ARG BINARY=podgraft
 ARG VERSION=dev
-ARG TARGETOS
-ARG TARGETARCH
-RUN --mount=type=cache,target=/go/pkg/mod \
-    --mount=type=cache,target=/root/.cache/go-build \
-    CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} \
-    go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/podgraft ./cmd/podgraft
-
-# distroless static: CA certificates, tzdata and /etc/passwd, no shell; the
-# nonroot tag runs as uid 65532.
-FROM gcr.io/distroless/static-debian12:nonroot
-COPY --from=build /out/podgraft /podgraft
+# The project has no LICENSE file yet: SPDX "NOASSERTION" until it has one.
+ARG LICENSES=NOASSERTION
+LABEL org.opencontainers.image.title="${BINARY}" \
+      org.opencontainers.image.description="podgraft grafts sidecars, init containers, probes and volumes onto Kubernetes pod templates" \
+      org.opencontainers.image.source="https://github.com/podgraft/podgraft" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="${LICENSES}"
+COPY deploy/image/passwd /etc/passwd
+COPY deploy/image/group /etc/group
+# One fixed path, whatever BINARY is: an exec-form ENTRYPOINT expands no
+# build arguments.
+COPY bin/${BINARY} /usr/local/bin/entrypoint
 USER 65532:65532
-ENTRYPOINT ["/podgraft"]
+ENTRYPOINT ["/usr/local/bin/entrypoint"]

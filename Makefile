@@ -25,11 +25,31 @@ schema: ## Regenerate schema/podgraft.schema.json from the Go types in fn/ (a un
 helm-plugin: ## Build podgraft into plugin/helm4/bin; then `helm plugin install ./plugin/helm4` (Helm 4 post-renderer plugin).
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o plugin/helm4/bin/podgraft ./cmd/podgraft
 
-IMAGE ?= ghcr.io/podgraft/podgraft
+# Container images, goreleaser style: the Dockerfile copies the binary that
+# `make build` made onto scratch, so building pulls nothing. The engine is
+# podman, or docker where a daemon answers (a docker client alone cannot
+# build); CONTAINER_ENGINE=... picks one.
+IMAGE            ?= ghcr.io/podgraft/podgraft
+IMAGE_TAG        ?= $(VERSION)
+LICENSES         ?= NOASSERTION
+CONTAINER_ENGINE ?= $(shell if command -v podman >/dev/null 2>&1; then echo podman; elif docker info >/dev/null 2>&1; then echo docker; fi)
+
+# $(call image-build,BINARY,NAME:TAG)
+define image-build
+	@test -n "$(CONTAINER_ENGINE)" || { echo "make: building an image needs podman, or docker with a running daemon" >&2; exit 1; }
+	$(CONTAINER_ENGINE) build --build-arg BINARY=$(1) --build-arg VERSION=$(VERSION) --build-arg LICENSES=$(LICENSES) -t $(2) .
+	@echo "built $(2): $$($(CONTAINER_ENGINE) image inspect --format '{{.Size}}' $(2)) bytes"
+endef
 
 .PHONY: image
-image: ## Build the container image IMAGE:VERSION (default ghcr.io/podgraft/podgraft) with docker, for KRM container functions; not built in CI.
-	docker build --build-arg VERSION=$(VERSION) -t $(IMAGE):$(VERSION) .
+image: build ## Build the KRM function image IMAGE:IMAGE_TAG (default ghcr.io/podgraft/podgraft:VERSION) from bin/podgraft, with podman or docker.
+	$(call image-build,podgraft,$(IMAGE):$(IMAGE_TAG))
+
+.PHONY: image-webhook
+image-webhook: ## Build IMAGE-webhook:IMAGE_TAG from cmd/podgraft-webhook, the same way (once that command exists).
+	@test -d cmd/podgraft-webhook || { echo "make image-webhook: cmd/podgraft-webhook does not exist on this branch yet" >&2; exit 1; }
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/podgraft-webhook ./cmd/podgraft-webhook
+	$(call image-build,podgraft-webhook,$(IMAGE)-webhook:$(IMAGE_TAG))
 
 .PHONY: vet
 vet: ## Run go vet.

@@ -18,19 +18,34 @@ import (
 	"github.com/podgraft/podgraft/internal/doccheck"
 )
 
-// e2eHelms maps the runnable tags the e2e tests run to the Helm that `helm`
-// is for their blocks: the READMEs say `helm`, as users type it, and mark
-// the Helm 4 commands `<!-- runnable e2e helm4 -->`.
-var e2eHelms = map[string]string{
-	"e2e":       "helm3",
-	"e2e helm4": "helm4",
+// docNeeds is what the blocks of one runnable tag need.
+type docNeeds struct {
+	helm   string // what `helm` is for them
+	podman bool   // a container engine: podman, and docker as podman
+	kpt    bool   // kpt on PATH
+}
+
+// e2eTags maps the runnable tags the e2e tests run to what their blocks
+// need: the READMEs say `helm`, as users type it, and mark the Helm 4
+// commands `<!-- runnable e2e helm4 -->`, the ones that run containers
+// `podman`, and those that run kpt `kpt`.
+var e2eTags = map[string]docNeeds{
+	"e2e":            {helm: "helm3"},
+	"e2e helm4":      {helm: "helm4"},
+	"e2e kpt":        {helm: "helm3", kpt: true},
+	"e2e podman":     {helm: "helm3", podman: true},
+	"e2e podman kpt": {helm: "helm3", podman: true, kpt: true},
 }
 
 // TestDocsE2E runs every shell block that README.md and examples/*/README.md
-// mark `<!-- runnable e2e -->` (or `<!-- runnable e2e helm4 -->`) exactly as
+// mark `<!-- runnable e2e -->` (or another tag of e2eTags) exactly as
 // written, from the repository root, with `bash -euo pipefail`, the way a
 // user with the tools installed would paste it: bin/ and bin/tools/ on
 // PATH, and `helm` on PATH being bin/tools/helm3 (helm4 for `e2e helm4`).
+// Blocks tagged podman get a private container engine, new and empty, one
+// per README (engine_test.go): they build the images they run, and the
+// machine's podman settings and images are never touched. Blocks tagged
+// kpt are skipped where kpt is not on PATH, as the kpt tests are.
 // Helm's homes are temporary, one set per README and Helm version, so the
 // blocks of one README share them in order (a plugin installed in one
 // block is there in the next), and Helm 3 never sees a Helm 4 plugin.
@@ -58,13 +73,16 @@ func TestDocsE2E(t *testing.T) {
 
 	// One directory per Helm version holding a `helm` that is it.
 	shims := map[string]string{}
-	for _, helm := range e2eHelms {
+	for _, helm := range []string{"helm3", "helm4"} {
 		dir := filepath.Join(t.TempDir(), helm)
 		require.NoError(t, os.MkdirAll(dir, 0o755))
 		require.NoError(t, os.Symlink(tool(t, helm), filepath.Join(dir, "helm")))
 		shims[helm] = dir
 	}
-	homes := map[string][]string{} // file + tag: HELM_* settings
+	// `go install` in a README installs into a temporary GOBIN, not the user's.
+	gobin := t.TempDir()
+	homes := map[string][]string{}           // file + tag: HELM_* settings
+	engines := map[string]*containerEngine{} // file + tag
 	toolsBin := filepath.Dir(tool(t, "kustomize"))
 
 	ran := 0
@@ -75,7 +93,8 @@ func TestDocsE2E(t *testing.T) {
 		if b.Tag == "" {
 			continue // the unit tests run these (cmd/podgraft TestDocsRunAsWritten)
 		}
-		helm, known := e2eHelms[b.Tag]
+		needs, known := e2eTags[b.Tag]
+		helm := needs.helm
 		if !known {
 			t.Errorf("%s: unknown marker <!-- runnable %s -->: nothing runs it (known: <!-- runnable -->, %s)", where, b.Tag, knownTags())
 			continue
@@ -89,11 +108,30 @@ func TestDocsE2E(t *testing.T) {
 				"HELM_CACHE_HOME=" + filepath.Join(dir, "cache"),
 			}
 		}
-		env := []string{"PATH=" + strings.Join([]string{shims[helm], filepath.Join(root, "bin"), toolsBin, os.Getenv("PATH")}, string(os.PathListSeparator))}
-		env = append(env, homes[key]...)
+		path := []string{shims[helm], filepath.Join(root, "bin"), toolsBin}
+		parent := t
 		ran++
 		t.Run(where, func(t *testing.T) {
 			ctx := testCtx(t, 10*time.Minute)
+			env := append([]string{"GOBIN=" + gobin}, homes[key]...)
+			path := append([]string{}, path...)
+			if needs.kpt {
+				if _, err := exec.LookPath("kpt"); err != nil {
+					t.Skip("kpt is not on PATH: the kpt blocks need it (https://kpt.dev/installation/); skipping")
+				}
+			}
+			if needs.podman {
+				requireContainers(t) // skips (or fails in CI) where podman cannot run containers
+				if engines[key] == nil {
+					e, reason, err := newContainerEngine(parent.TempDir())
+					require.NoError(t, err)
+					require.Empty(t, reason)
+					engines[key] = e
+				}
+				path = append(path, engines[key].Path)
+				env = append(env, engines[key].Settings...)
+			}
+			env = append(env, "PATH="+strings.Join(append(path, os.Getenv("PATH")), string(os.PathListSeparator)))
 			cmd := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", b.Shell)
 			cmd.Dir = root
 			// Inherited HELM_* settings (HELM_PLUGINS above all) would
@@ -117,7 +155,7 @@ func TestDocsE2E(t *testing.T) {
 
 func knownTags() string {
 	var tags []string
-	for tag := range e2eHelms {
+	for tag := range e2eTags {
 		tags = append(tags, "<!-- runnable "+tag+" -->")
 	}
 	sort.Strings(tags)

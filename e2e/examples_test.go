@@ -117,7 +117,7 @@ func TestExamplesKustomize(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			execPath, image := exampleFunction(t, filepath.Join(dir, "graft.yaml"))
 			if image != "" {
-				t.Skipf("examples/%s runs podgraft as a container function (%s): that needs a container engine", name, image)
+				t.Skipf("examples/%s runs podgraft as a container function (%s): TestContainerFunctionExample builds it", name, image)
 			}
 			require.Equal(t, examplesExecPath, execPath,
 				"examples/%s/graft.yaml: the exec path must resolve to bin/podgraft from the kustomization's folder", name)

@@ -64,6 +64,10 @@ func TestMain(m *testing.M) {
 			_ = os.RemoveAll(shared.dir)
 		}
 	}
+	if err := stopContainerEngine(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: removing the container engine's folder:", err)
+		code = 1
+	}
 	if binary.path != "" && os.Getenv("PODGRAFT_BIN") == "" {
 		_ = os.RemoveAll(filepath.Dir(binary.path))
 	}

@@ -570,6 +570,9 @@ func TestImports(t *testing.T) {
 			if strings.HasSuffix(file, "_test.go") {
 				continue
 			}
+			if file == "copybinary.go" {
+				continue // `podgraft copy-binary DIR` writes one file, itself, when asked to; the grafting modes never reach it
+			}
 			f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
 			require.NoError(t, err)
 			ast.Inspect(f, func(n ast.Node) bool {

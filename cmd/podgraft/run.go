@@ -35,6 +35,7 @@ Usage:
   podgraft --check -c graft.yaml FILE ...               list workloads whose grafts are missing or out of date
   podgraft schema                                       print the JSON Schema of the PodGraft config
   podgraft version                                      print the version
+  podgraft copy-binary DIR                              copy this binary to DIR/podgraft (init containers)
 
 Modes:
   Standalone and Helm post-renderer: with -c (or PODGRAFT_CONFIG), podgraft reads
@@ -74,6 +75,9 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if len(args) > 0 && args[0] == "schema" {
 		return printSchema(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "copy-binary" {
+		return copyBinary(args[1:], stdout, stderr)
 	}
 	var opts options
 	flags := opts.flagSet(stderr)
