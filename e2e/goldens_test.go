@@ -132,7 +132,10 @@ func TestGoldensAcceptedByAPIServer(t *testing.T) {
 			stream, err := os.ReadFile(file)
 			require.NoError(t, err)
 			docs := parseDocs(t, string(stream))
-			require.NotEmpty(t, docs, "%s has no documents", rel)
+			if len(docs) == 0 {
+				require.Empty(t, strings.TrimSpace(string(stream)), "%s: no documents parsed from text", rel)
+				return // an empty output: nothing for the server to accept
+			}
 			for i, d := range docs {
 				where := fmt.Sprintf("%s, document %d (%s %s)", rel, i+1, str(d.Obj, "apiVersion"), d.id())
 				apiVersion := str(d.Obj, "apiVersion")
