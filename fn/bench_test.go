@@ -52,7 +52,7 @@ func benchEngine(b *testing.B, config string) *transformers.Engine {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e, err := fn.NewEngine([]*fn.Config{cfg}, fn.Apply)
+	e, err := fn.NewEngine([]*fn.Config{cfg}, fn.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

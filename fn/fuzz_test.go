@@ -124,7 +124,7 @@ func graftStream(t *testing.T, configs []*Config, remove bool, input []byte) ([]
 	if remove {
 		mode = Remove
 	}
-	e, err := NewEngine(configs, mode)
+	e, err := NewEngine(configs, Options{Mode: mode})
 	if err != nil {
 		return nil, false
 	}

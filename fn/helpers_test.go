@@ -14,7 +14,7 @@ import (
 // runStream runs configs over input, named in.yaml, in mode.
 func runStream(t *testing.T, mode fn.Mode, input string, configs ...*fn.Config) ([]byte, framework.Results, error) {
 	t.Helper()
-	e, err := fn.NewEngine(configs, mode)
+	e, err := fn.NewEngine(configs, fn.Options{Mode: mode})
 	require.NoError(t, err)
 	return fn.RunStream(fn.Options{Mode: mode}, e, []fn.Input{{Name: "in.yaml", Reader: strings.NewReader(input)}})
 }

@@ -16,7 +16,7 @@ import (
 // runEmpty runs no graft over inputs, with limits.
 func runEmpty(t *testing.T, limits guard.Limits, inputs ...Input) ([]byte, error) {
 	t.Helper()
-	e, err := NewEngine(nil, Apply)
+	e, err := NewEngine(nil, Options{})
 	require.NoError(t, err)
 	out, _, err := RunStream(Options{Limits: limits}, e, inputs)
 	return out, err

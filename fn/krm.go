@@ -81,7 +81,9 @@ func processItems(opts Options, items []*yaml.RNode, fnConfig *yaml.RNode) (fram
 	if err != nil {
 		return errorResults(err), items
 	}
-	e, err := NewEngine([]*Config{cfg}, opts.Mode)
+	// kustomize and kpt set namespaces themselves: a resource without one
+	// lands in "default".
+	e, err := NewEngine([]*Config{cfg}, Options{Mode: opts.Mode})
 	if err != nil {
 		return errorResults(err), items
 	}

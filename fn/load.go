@@ -112,12 +112,13 @@ func specHash(spec v1alpha1.Spec) string {
 	return hex.EncodeToString(sum[:])[:10]
 }
 
-// NewEngine compiles the configs into one engine for mode.
-func NewEngine(configs []*Config, mode Mode) (*transformers.Engine, error) {
+// NewEngine compiles the configs into one engine for the options' mode
+// and namespace.
+func NewEngine(configs []*Config, opts Options) (*transformers.Engine, error) {
 	cs := make([]transformers.Config, len(configs))
 	sources := make([]string, len(configs))
 	for i, c := range configs {
 		cs[i], sources[i] = c.Config, c.Source
 	}
-	return transformers.NewEngine(cs, sources, mode)
+	return transformers.NewEngine(cs, sources, opts.Mode, opts.Namespace)
 }

@@ -22,6 +22,11 @@ type Options struct {
 	Mode Mode
 	// Limits bound what the run reads; zero fields take the defaults.
 	Limits guard.Limits
+	// Namespace is the namespace of resources that have none: where Helm
+	// installs them (helm install -n). It counts for selection, generated
+	// resources and fronting, and is never written into a resource. ""
+	// means "default", where the API server would put them.
+	Namespace string
 	// BaseDir is where a KRM functionConfig's fromFiles resolve (the
 	// working directory: kustomize runs exec functions in the
 	// kustomization root). Standalone configs resolve against their own

@@ -24,7 +24,8 @@ type Engine struct {
 
 // NewEngine compiles configs for mode. Two configs may not share a name:
 // the graft record is keyed by it. source names each config for messages.
-func NewEngine(configs []Config, sources []string, mode Mode) (*Engine, error) {
+// namespace is the namespace of resources that have none (see Compile).
+func NewEngine(configs []Config, sources []string, mode Mode, namespace string) (*Engine, error) {
 	order := make([]int, len(configs))
 	for i := range order {
 		order[i] = i
@@ -41,7 +42,7 @@ func NewEngine(configs []Config, sources []string, mode Mode) (*Engine, error) {
 				sources[i], c.Metadata.Name, first)
 		}
 		seen[c.Metadata.Name] = sources[i]
-		g := Compile(c, mode)
+		g := Compile(c, mode, namespace)
 		e.grafts = append(e.grafts, g)
 		e.plans = append(e.plans, NewPlan(g))
 	}

@@ -35,7 +35,7 @@ spec:
 		fmt.Println(err)
 		return
 	}
-	graft := transformers.Compile(transformers.Config{PodGraft: pg, Hash: "0123456789"}, transformers.Apply)
+	graft := transformers.Compile(transformers.Config{PodGraft: pg, Hash: "0123456789"}, transformers.Apply, "")
 
 	deployment := yaml.MustParse(`apiVersion: apps/v1
 kind: Deployment

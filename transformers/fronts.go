@@ -60,13 +60,13 @@ func (g *Graft) uses(r *yaml.RNode, tmpls []Template, targeted bool, results *fr
 		return u
 	}
 	if targeted && len(tmpls) > 0 && g.generates() {
-		u.generates, u.namespace = true, r.GetNamespace()
+		u.generates, u.namespace, u.written = true, g.ns(r), r.GetNamespace()
 	}
 	if len(g.fronts) == 0 {
 		return u
 	}
 	for _, t := range tmpls {
-		info := podInfo{id: Ref(r), namespace: r.GetNamespace(), labels: labels.Set(t.Node.GetLabels()), targeted: targeted,
+		info := podInfo{id: Ref(r), namespace: g.ns(r), labels: labels.Set(t.Node.GetLabels()), targeted: targeted,
 			named: map[string]int32{}, app: map[string]int32{}}
 		spec := node.Lookup(t.Node.YNode(), "spec")
 		for _, c := range allContainers(spec) {
@@ -232,7 +232,7 @@ func (p *Plan) selectedPods(svc *yaml.RNode) (targeted, others []podInfo) {
 	}
 	sel := labels.SelectorFromSet(set)
 	// Only the pods that carry the selector's rarest label can match.
-	ns := svc.GetNamespace()
+	ns := p.g.ns(svc)
 	var candidates []int
 	for i := 0; i+1 < len(selector.Content); i += 2 {
 		c := p.byLabel[ns][selector.Content[i].Value+"="+selector.Content[i+1].Value]

@@ -30,6 +30,8 @@ type Graft struct {
 	// remove takes out what the graft added; check reports what a run
 	// would change instead of changing it.
 	remove, check bool
+	// namespace is where a resource without metadata.namespace lands.
+	namespace string
 	selector      Selector
 	locator       Locator
 	items         []item // sidecars, then init containers
@@ -46,20 +48,32 @@ type Graft struct {
 
 var _ kio.Filter = (*Graft)(nil)
 
-// Compile turns a config into a Graft for mode.
-func Compile(c Config, mode Mode) *Graft {
+// DefaultNamespace is where the API server puts a resource that names no
+// namespace, and what podgraft takes it to be when not told otherwise.
+const DefaultNamespace = "default"
+
+// Compile turns a config into a Graft for mode. namespace is the
+// namespace of resources that have none ("" means DefaultNamespace): the
+// release namespace of helm install -n, say. podgraft never writes it into
+// them.
+func Compile(c Config, mode Mode, namespace string) *Graft {
 	s := &c.Spec
+	if namespace == "" {
+		namespace = DefaultNamespace
+	}
 	g := &Graft{
-		Name:   c.Metadata.Name,
-		hash:   c.Hash,
-		spec:   s,
-		remove: mode.Removes() || s.Remove,
-		check:  mode.Checks(),
+		Name:      c.Metadata.Name,
+		hash:      c.Hash,
+		spec:      s,
+		remove:    mode.Removes() || s.Remove,
+		check:     mode.Checks(),
+		namespace: namespace,
 		selector: Selector{
 			Graft:     c.Metadata.Name,
 			Targets:   NewMatch(s.Targets),
 			Exclude:   NewMatch(s.Exclude),
 			HelmHooks: s.Targets.HelmHooks != nil && *s.Targets.HelmHooks,
+			Namespace: namespace,
 		},
 		files:  map[string]*FileSet{},
 		items:  compileItems(s),
@@ -97,6 +111,14 @@ func Compile(c Config, mode Mode) *Graft {
 		g.readiness = framework.Warning
 	}
 	return g
+}
+
+// ns is the namespace r lands in.
+func (g *Graft) ns(r *yaml.RNode) string {
+	if ns := r.GetNamespace(); ns != "" {
+		return ns
+	}
+	return g.namespace
 }
 
 // Outcome is what grafting one resource did.

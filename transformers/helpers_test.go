@@ -21,7 +21,7 @@ func compile(t *testing.T, config string, mode Mode) *Graft {
 	pg, err := v1alpha1.Decode(yaml.MustParse(config).YNode(), "test")
 	require.NoError(t, err)
 	sum := sha256.Sum256([]byte(config))
-	return Compile(Config{PodGraft: pg, Hash: hex.EncodeToString(sum[:5])}, mode)
+	return Compile(Config{PodGraft: pg, Hash: hex.EncodeToString(sum[:5])}, mode, "")
 }
 
 // graft is a PodGraft named name with spec, in YAML.

@@ -22,7 +22,10 @@ type Plan struct {
 	g *Graft
 
 	namespaces []string // namespaces of targeted workloads, first seen first
-	seenNS     map[string]bool
+	// written is, per namespace, what the first workload there has in
+	// metadata.namespace ("" when it lands in the default one): the
+	// generated resources carry the same, so that Helm places both alike.
+	written map[string]string
 	pods       map[string][]podInfo // by namespace
 	// byLabel indexes pods by namespace, then "key=value" of each of
 	// their labels, so that a Service finds its pods without looking at
@@ -33,9 +36,10 @@ type Plan struct {
 
 // uses is what one workload needs of its graft's plan.
 type uses struct {
-	// namespace needs the generated resources (set when generates).
-	namespace string
-	generates bool
+	// namespace needs the generated resources (set when generates), and
+	// written is the workload's own metadata.namespace.
+	namespace, written string
+	generates          bool
 	// pods are the workload's pod templates, for fronting.
 	pods []podInfo
 }
@@ -46,11 +50,11 @@ func NewPlan(g *Graft) *Plan { return &Plan{g: g} }
 // note adds what one workload needs.
 func (p *Plan) note(u uses) {
 	if u.generates {
-		if p.seenNS == nil {
-			p.seenNS = map[string]bool{}
+		if p.written == nil {
+			p.written = map[string]string{}
 		}
-		if !p.seenNS[u.namespace] {
-			p.seenNS[u.namespace] = true
+		if _, seen := p.written[u.namespace]; !seen {
+			p.written[u.namespace] = u.written
 			p.namespaces = append(p.namespaces, u.namespace)
 		}
 	}
@@ -116,8 +120,9 @@ type generatedItem struct {
 	volume string
 }
 
-func resourceKey(r *yaml.RNode) string {
-	return r.GetKind() + "/" + r.GetNamespace() + "/" + r.GetName()
+// key identifies a resource by kind, the namespace it lands in, and name.
+func (g *Graft) key(r *yaml.RNode) string {
+	return r.GetKind() + "/" + g.ns(r) + "/" + r.GetName()
 }
 
 // desired lists what the graft generates, volume by volume, namespace by
@@ -134,13 +139,13 @@ func (p *Plan) desired() []generatedItem {
 			var r *yaml.RNode
 			switch {
 			case g.files[v.Name] != nil:
-				r = g.files[v.Name].Resource(g.Name, v.Name, ns)
+				r = g.files[v.Name].Resource(g.Name, v.Name, p.written[ns])
 			case v.Claim != nil && !v.Claim.PerReplica:
-				r = claimResource(v.Claim, g.Name, claimName(v), ns)
+				r = claimResource(v.Claim, g.Name, claimName(v), p.written[ns])
 			default:
 				continue
 			}
-			out = append(out, generatedItem{key: resourceKey(r), node: r, volume: v.Name})
+			out = append(out, generatedItem{key: g.key(r), node: r, volume: v.Name})
 		}
 	}
 	return out
@@ -163,11 +168,11 @@ func (p *Plan) finishGenerated(held []*yaml.RNode, out *Finished) {
 		owner := r.GetLabels()[GeneratedLabel]
 		if owner != g.Name {
 			if r.GetKind() == "PersistentVolumeClaim" {
-				foreign[resourceKey(r)] = true
+				foreign[g.key(r)] = true
 			}
 			continue
 		}
-		key := resourceKey(r)
+		key := g.key(r)
 		if i, ok := index[key]; ok && !have[key] {
 			have[key] = true
 			if syncGenerated(r, want[i].node) {
@@ -211,7 +216,7 @@ func (p *Plan) finishGenerated(held []*yaml.RNode, out *Finished) {
 // volumes generates a resource of r's kind and name, and the graft's
 // namespaces (targets and exclude) take in r's namespace.
 func (g *Graft) produces(r *yaml.RNode) (generatedItem, bool) {
-	ns := r.GetNamespace()
+	ns := g.ns(r)
 	if g.remove || len(g.selector.Targets.Namespaces) > 0 && !matchGlob(g.selector.Targets.Namespaces, ns) ||
 		len(g.selector.Exclude.Namespaces) > 0 && matchGlob(g.selector.Exclude.Namespaces, ns) {
 		return generatedItem{}, false
@@ -221,13 +226,13 @@ func (g *Graft) produces(r *yaml.RNode) (generatedItem, bool) {
 		var want *yaml.RNode
 		switch fs := g.files[v.Name]; {
 		case fs != nil && fs.Kind() == r.GetKind() && fs.Name(g.Name, v.Name) == r.GetName():
-			want = fs.Resource(g.Name, v.Name, ns)
+			want = fs.Resource(g.Name, v.Name, r.GetNamespace())
 		case v.Claim != nil && !v.Claim.PerReplica && r.GetKind() == "PersistentVolumeClaim" && claimName(v) == r.GetName():
-			want = claimResource(v.Claim, g.Name, claimName(v), ns)
+			want = claimResource(v.Claim, g.Name, claimName(v), r.GetNamespace())
 		default:
 			continue
 		}
-		return generatedItem{key: resourceKey(want), node: want, volume: v.Name}, true
+		return generatedItem{key: g.key(want), node: want, volume: v.Name}, true
 	}
 	return generatedItem{}, false
 }
@@ -266,7 +271,7 @@ func (p *Plan) Rank(r *yaml.RNode) (rank int, ok bool) {
 	if r.GetLabels()[GeneratedLabel] != p.g.Name {
 		return 0, false
 	}
-	rank, ok = p.rank[resourceKey(r)]
+	rank, ok = p.rank[p.g.key(r)]
 	return rank, ok
 }
 

@@ -43,13 +43,19 @@ type Selector struct {
 	Targets   Match // every given field must match
 	Exclude   Match // any given field that matches excludes
 	HelmHooks bool
+	// Namespace is the namespace of a resource without one.
+	Namespace string
 }
 
 // Selects reports whether the selector targets workload r, whose template
 // kind is tk. A workload that matches but is a Helm hook (while hooks are
 // not targeted) or opts out is not targeted, and skip says why.
 func (s Selector) Selects(r *yaml.RNode, tk TemplateKind) (targeted bool, skip *framework.Result) {
-	if !s.Targets.matchesAll(r, tk) || s.Exclude.matchesAny(r, tk) {
+	ns := r.GetNamespace()
+	if ns == "" {
+		ns = s.Namespace
+	}
+	if !s.Targets.matchesAll(r, tk, ns) || s.Exclude.matchesAny(r, tk, ns) {
 		return false, nil
 	}
 	if r.GetAnnotations(HelmHookAnnotation)[HelmHookAnnotation] != "" && !s.HelmHooks {
@@ -78,14 +84,14 @@ func optedOut(r *yaml.RNode, tk TemplateKind) bool {
 	return false
 }
 
-func (m Match) matchesAll(r *yaml.RNode, tk TemplateKind) bool {
+func (m Match) matchesAll(r *yaml.RNode, tk TemplateKind, ns string) bool {
 	if len(m.Kinds) > 0 && !matchKind(m.Kinds, tk) {
 		return false
 	}
 	if len(m.Names) > 0 && !matchGlob(m.Names, r.GetName()) {
 		return false
 	}
-	if len(m.Namespaces) > 0 && !matchGlob(m.Namespaces, r.GetNamespace()) {
+	if len(m.Namespaces) > 0 && !matchGlob(m.Namespaces, ns) {
 		return false
 	}
 	if m.Labels != nil && !m.Labels.Empty() && !m.Labels.Matches(labels.Set(r.GetLabels())) {
@@ -97,10 +103,10 @@ func (m Match) matchesAll(r *yaml.RNode, tk TemplateKind) bool {
 	return true
 }
 
-func (m Match) matchesAny(r *yaml.RNode, tk TemplateKind) bool {
+func (m Match) matchesAny(r *yaml.RNode, tk TemplateKind, ns string) bool {
 	return (len(m.Kinds) > 0 && matchKind(m.Kinds, tk)) ||
 		(len(m.Names) > 0 && matchGlob(m.Names, r.GetName())) ||
-		(len(m.Namespaces) > 0 && matchGlob(m.Namespaces, r.GetNamespace())) ||
+		(len(m.Namespaces) > 0 && matchGlob(m.Namespaces, ns)) ||
 		(m.Labels != nil && !m.Labels.Empty() && m.Labels.Matches(labels.Set(r.GetLabels()))) ||
 		(len(m.Annotations) > 0 && matchAnnotations(m.Annotations, r))
 }

@@ -126,6 +126,8 @@ type options struct {
 	diff    bool
 	check   bool
 	color   colorMode
+	// namespace is where resources without one land (helm install -n).
+	namespace string
 }
 
 func (o *options) flagSet(stderr io.Writer) *flag.FlagSet {
@@ -138,12 +140,14 @@ func (o *options) flagSet(stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.version, "version", false, "print the version")
 	fs.BoolVar(&o.diff, "diff", false, "print a unified diff of what would change instead of the grafted stream")
 	fs.BoolVar(&o.check, "check", false, "write nothing; list the workloads whose grafts are missing or out of date, and exit 1 if there are any")
+	fs.StringVar(&o.namespace, "namespace", "", "the namespace of resources that have none, as helm install -n gives it (default $HELM_NAMESPACE, else \"default\"); never written into them")
+	fs.StringVar(&o.namespace, "n", "", "same as --namespace")
 	o.color = "auto"
 	fs.Var(&o.color, "color", "colour the diff: auto (when stdout is a terminal), always or never")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
-		fmt.Fprint(stderr, "\nEnvironment:\n  PODGRAFT_CONFIG  config files, separated by ':', used when no -c is given\n\nExit codes: 0 success, 1 any error, 2 usage error.\nWith --diff: 0 no changes, 1 changes, 2 any error.\n")
+		fmt.Fprint(stderr, "\nEnvironment:\n  PODGRAFT_CONFIG  config files, separated by ':', used when no -c is given\n  HELM_NAMESPACE   the namespace of resources that have none, when no --namespace is given\n\nExit codes: 0 success, 1 any error, 2 usage error.\nWith --diff: 0 no changes, 1 changes, 2 any error.\n")
 	}
 	return fs
 }
@@ -211,7 +215,11 @@ func runStandalone(opts options, mode fn.Mode, configPaths, files []string, stdi
 		fmt.Fprintln(stderr, "podgraft: error:", err)
 		return fail
 	}
-	engine, err := fn.NewEngine(configs, mode)
+	run := fn.Options{Mode: mode, Namespace: opts.namespace}
+	if run.Namespace == "" {
+		run.Namespace = os.Getenv("HELM_NAMESPACE") // what helm sets for plugins and post-renderers run from a plugin
+	}
+	engine, err := fn.NewEngine(configs, run)
 	if err != nil {
 		fmt.Fprintln(stderr, "podgraft: error:", err)
 		return fail
@@ -222,7 +230,6 @@ func runStandalone(opts options, mode fn.Mode, configPaths, files []string, stdi
 		fmt.Fprintln(stderr, "podgraft: error:", err)
 		return fail
 	}
-	run := fn.Options{Mode: mode}
 	if opts.diff {
 		return runDiff(opts, run, engine, inputs, stdout, stderr)
 	}
