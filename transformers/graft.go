@@ -32,10 +32,10 @@ type Graft struct {
 	remove, check bool
 	// namespace is where a resource without metadata.namespace lands.
 	namespace string
-	selector      Selector
-	locator       Locator
-	items         []item // sidecars, then init containers
-	fronts        []Front
+	selector  Selector
+	locator   Locator
+	items     []item // sidecars, then init containers
+	fronts    []Front
 	// parts are the mounts (name included) and probe bodies the graft
 	// adds, prepared once.
 	mountParts map[*v1alpha1.Mount]part

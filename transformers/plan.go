@@ -26,7 +26,7 @@ type Plan struct {
 	// metadata.namespace ("" when it lands in the default one): the
 	// generated resources carry the same, so that Helm places both alike.
 	written map[string]string
-	pods       map[string][]podInfo // by namespace
+	pods    map[string][]podInfo // by namespace
 	// byLabel indexes pods by namespace, then "key=value" of each of
 	// their labels, so that a Service finds its pods without looking at
 	// every pod of its namespace.
