@@ -27,9 +27,18 @@ type Front struct {
 	Port intstr.IntOrString
 	// Via is the sidecar's own port, by name or number.
 	Via intstr.IntOrString
+	// ViaProtocol is the protocol of the Via port (TCP by default): only
+	// Service ports of that protocol can be sent to it.
+	ViaProtocol string
 	// SidecarPorts are the sidecar's named ports, so that a Service that
 	// already targets one resolves before the sidecar is in the pod.
-	SidecarPorts map[string]int32
+	SidecarPorts map[string]portRef
+}
+
+// portRef is a container port: its number and protocol.
+type portRef struct {
+	num   int32
+	proto string
 }
 
 // ServiceEntry is what one PodGraft changed on a Service: the original
@@ -47,8 +56,8 @@ type podInfo struct {
 	namespace string
 	labels    labels.Set
 	targeted  bool
-	named     map[string]int32 // every container's named ports
-	app       map[string]int32 // the app containers' named ports
+	named     map[string]portRef // every container's named ports
+	app       map[string]portRef // the app containers' named ports
 }
 
 // uses notes what workload r needs of the graft's plan: the namespace of
@@ -67,7 +76,7 @@ func (g *Graft) uses(r *yaml.RNode, tmpls []Template, targeted bool, results *fr
 	}
 	for _, t := range tmpls {
 		info := podInfo{id: Ref(r), namespace: g.ns(r), labels: labels.Set(t.Node.GetLabels()), targeted: targeted,
-			named: map[string]int32{}, app: map[string]int32{}}
+			named: map[string]portRef{}, app: map[string]portRef{}}
 		spec := node.Lookup(t.Node.YNode(), "spec")
 		for _, c := range allContainers(spec) {
 			ports := node.Lookup(c.node, "ports")
@@ -80,9 +89,10 @@ func (g *Graft) uses(r *yaml.RNode, tmpls []Template, targeted bool, results *fr
 				if name == "" || err != nil {
 					continue
 				}
-				info.named[name] = int32(num)
+				ref := portRef{num: int32(num), proto: protocol(port)}
+				info.named[name] = ref
 				if c.list == "containers" {
-					info.app[name] = int32(num)
+					info.app[name] = ref
 				}
 			}
 		}
@@ -114,10 +124,17 @@ func compileFronts(s *v1alpha1.Spec) []Front {
 		if sc.Fronts == nil {
 			continue
 		}
-		f := Front{Sidecar: sc.Name, Port: sc.Fronts.Port, Via: sc.Fronts.Via, SidecarPorts: map[string]int32{}}
+		f := Front{Sidecar: sc.Name, Port: sc.Fronts.Port, Via: sc.Fronts.Via, ViaProtocol: "TCP", SidecarPorts: map[string]portRef{}}
 		for _, p := range sc.Ports {
+			proto := string(p.Protocol)
+			if proto == "" {
+				proto = "TCP"
+			}
 			if p.Name != "" {
-				f.SidecarPorts[p.Name] = p.ContainerPort
+				f.SidecarPorts[p.Name] = portRef{num: p.ContainerPort, proto: proto}
+			}
+			if p.Name == f.Via.StrVal && f.Via.Type == intstr.String || f.Via.Type == intstr.Int && p.ContainerPort == f.Via.IntVal {
+				f.ViaProtocol = proto
 			}
 		}
 		out = append(out, f)
@@ -175,7 +192,7 @@ func (p *Plan) frontService(svc *yaml.RNode, out *Finished) {
 			}
 			var via *intstr.IntOrString
 			if len(targeted) > 0 {
-				via = p.frontFor(svc, field, effectivePort(orig, port), targeted, others, out)
+				via = p.frontFor(svc, field, effectivePort(orig, port), protocol(port), targeted, others, out)
 			}
 			switch {
 			case via != nil:
@@ -256,11 +273,11 @@ func (p *Plan) selectedPods(svc *yaml.RNode) (targeted, others []podInfo) {
 
 // frontFor returns the Via port of the sidecar that fronts the Service
 // port whose effective target is target, or nil.
-func (p *Plan) frontFor(svc *yaml.RNode, field string, target intstr.IntOrString, targeted, others []podInfo, out *Finished) *intstr.IntOrString {
+func (p *Plan) frontFor(svc *yaml.RNode, field string, target intstr.IntOrString, proto string, targeted, others []podInfo, out *Finished) *intstr.IntOrString {
 	for _, f := range p.g.fronts {
 		matched, unresolved := false, []string{}
 		for _, pod := range targeted {
-			m, ok := f.matches(target, pod)
+			m, ok := f.matches(target, proto, pod)
 			if !ok {
 				unresolved = append(unresolved, DescribeRef(pod.id))
 			}
@@ -274,6 +291,14 @@ func (p *Plan) frontFor(svc *yaml.RNode, field string, target intstr.IntOrString
 				return nil
 			}
 			continue
+		}
+		if proto != f.ViaProtocol {
+			// Kubernetes sends a Service port only to a container port of
+			// its own protocol.
+			out.Results = append(out.Results, newResult(framework.Warning, svc, field,
+				"not re-pointed to sidecar %q: this Service port is %s, but the sidecar's port %s is %s; front it with a %s port",
+				f.Sidecar, proto, f.Via.String(), f.ViaProtocol, proto))
+			return nil
 		}
 		if len(others) > 0 {
 			names := make([]string, 0, len(others))
@@ -292,29 +317,38 @@ func (p *Plan) frontFor(svc *yaml.RNode, field string, target intstr.IntOrString
 	return nil
 }
 
-// matches reports whether the Service target resolves to the fronted app
-// port in pod; ok is false when a named target resolves to no container
-// port.
-func (f Front) matches(target intstr.IntOrString, pod podInfo) (match, ok bool) {
-	if target.Type == intstr.Int {
-		if f.Port.Type == intstr.Int {
-			return target.IntVal == f.Port.IntVal, true
+// matches reports whether a Service port of protocol proto whose target
+// is target sends its traffic to the fronted app port in pod. Kubernetes
+// resolves a target by name and protocol: a port named "dns" of another
+// protocol is not this port's target. ok is false when a named target
+// resolves to no container port at all.
+func (f Front) matches(target intstr.IntOrString, proto string, pod podInfo) (match, ok bool) {
+	resolved := portRef{num: target.IntVal, proto: proto}
+	if target.Type == intstr.String {
+		ref, declared := pod.named[target.StrVal]
+		if !declared {
+			// Not declared by any container: a Service that targets the
+			// fronted name is taken at its word.
+			return f.Port.Type == intstr.String && target.StrVal == f.Port.StrVal, f.Port.Type == intstr.String && target.StrVal == f.Port.StrVal
 		}
-		num, declared := pod.app[f.Port.StrVal]
-		return declared && num == target.IntVal, true
-	}
-	if f.Port.Type == intstr.String && target.StrVal == f.Port.StrVal {
-		return true, true
-	}
-	num, declared := pod.named[target.StrVal]
-	if !declared {
-		return false, false
+		if ref.proto != proto {
+			return false, true
+		}
+		resolved = ref
 	}
 	if f.Port.Type == intstr.Int {
-		return num == f.Port.IntVal, true
+		return resolved.num == f.Port.IntVal, true
 	}
 	app, declared := pod.app[f.Port.StrVal]
-	return declared && app == num, true
+	return declared && app == resolved, true
+}
+
+// protocol is a port's protocol; TCP when unset.
+func protocol(port *yaml.Node) string {
+	if p := node.Str(port, "protocol"); p != "" {
+		return p
+	}
+	return "TCP"
 }
 
 // targetPortOf reads a Service port's targetPort; nil when it has none.
