@@ -60,8 +60,43 @@ func (g *Graft) conflicts(p *pod) bool {
 		if c.role != initContainer {
 			g.checkPorts(p, c, inUse, owners)
 		}
+		g.checkOwnMounts(p, c)
 	}
 	return !p.failed()
+}
+
+// checkOwnMounts reports a grafted container's own volumeMounts (in its
+// config) that name a volume the pod will not have: not the pod's, not
+// one this graft adds, not a StatefulSet's volumeClaimTemplates entry.
+// The API server would refuse the pod.
+func (g *Graft) checkOwnMounts(p *pod, c item) {
+	mounts := node.Lookup(c.node, "volumeMounts")
+	if mounts == nil || mounts.Kind != yaml.SequenceNode {
+		return
+	}
+	have := map[string]bool{}
+	if vols := node.Lookup(p.spec, "volumes"); vols != nil {
+		for _, v := range vols.Content {
+			have[node.Str(v, "name")] = true
+		}
+	}
+	for i := range g.spec.Volumes {
+		have[g.spec.Volumes[i].Name] = true
+	}
+	if p.t.Node != p.t.Resource {
+		if seq := node.Lookup(node.Lookup(p.res().YNode(), "spec"), "volumeClaimTemplates"); seq != nil {
+			for _, el := range seq.Content {
+				have[claimTemplateName(el)] = true
+			}
+		}
+	}
+	for i, m := range mounts.Content {
+		if name := node.Str(m, "name"); name != "" && !have[name] {
+			p.fail(p.t.Field("spec", "volumes"),
+				"%s: container %q mounts volume %q (its volumeMounts[%d]), but neither the pod nor %s has a volume of that name; the API server would refuse the pod",
+				g.Name, c.name, name, i, g.Name)
+		}
+	}
 }
 
 // checkAnchor accepts a placement anchor that is the workload's own
