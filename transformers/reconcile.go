@@ -87,8 +87,17 @@ func (p *pod) parts(e *Entry) map[string]uint64 {
 	for _, k := range e.Probes {
 		add("probe "+k, probe(k))
 	}
+	if seq := node.Lookup(node.Lookup(p.res().YNode(), "spec"), "volumeClaimTemplates"); seq != nil {
+		for _, name := range e.ClaimTemplates {
+			if i := claimTemplateIndex(seq, name); i >= 0 {
+				add(claimTemplatePart(name), seq.Content[i])
+			}
+		}
+	}
 	return out
 }
+
+func claimTemplatePart(name string) string { return fmt.Sprintf("volumeClaimTemplates entry %q", name) }
 
 // unapply takes out of the template what graft's entry e records, and
 // only that, and takes the graft out of the record. The mounts and probes
@@ -130,6 +139,9 @@ func (g *Graft) report(p *pod, old *Entry, before snapshot, targeted bool) {
 		why = "has drifted from its record: " + drift(before.parts, p.parts(p.entry))
 	}
 	p.saveRecord()
+	if !g.check {
+		g.warnClaimTemplates(p, old, before, targeted)
+	}
 	if g.check {
 		var errs framework.Results
 		for _, r := range p.results {
@@ -151,6 +163,42 @@ func (g *Graft) report(p *pod, old *Entry, before snapshot, targeted bool) {
 		}
 		p.add(framework.Info, "", "grafted by %s: %s", g.Name, p.entry.Summary())
 	}
+}
+
+// warnClaimTemplates warns when the graft added, changed or took out a
+// volumeClaimTemplates entry: the field is immutable, so the API server
+// refuses kubectl apply, helm upgrade and --remove of a StatefulSet that
+// exists.
+func (g *Graft) warnClaimTemplates(p *pod, old *Entry, before snapshot, targeted bool) {
+	var was, now []string
+	if old != nil {
+		was = old.ClaimTemplates
+	}
+	after := map[string]uint64{}
+	if targeted && p.entry != nil {
+		now = p.entry.ClaimTemplates
+		after = p.parts(p.entry)
+	}
+	var what []string
+	for _, name := range now {
+		switch print, ok := before.parts[claimTemplatePart(name)]; {
+		case !slices.Contains(was, name) || !ok:
+			what = append(what, fmt.Sprintf("adds %q", name))
+		case print != after[claimTemplatePart(name)]:
+			what = append(what, fmt.Sprintf("changes %q", name))
+		}
+	}
+	for _, name := range was {
+		if !slices.Contains(now, name) {
+			what = append(what, fmt.Sprintf("removes %q", name))
+		}
+	}
+	if len(what) == 0 {
+		return
+	}
+	p.add(framework.Warning, "spec.volumeClaimTemplates",
+		"%s %s in volumeClaimTemplates, which a StatefulSet cannot change once it exists: kubectl apply, helm upgrade and podgraft --remove are refused for it. For an existing StatefulSet, delete it keeping its pods and claims (kubectl delete statefulset %s --cascade=orphan) and apply again",
+		g.Name, strings.Join(what, ", "), p.res().GetName())
 }
 
 // drift lists the parts that are missing or not what the graft adds.
