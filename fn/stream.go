@@ -280,6 +280,23 @@ func writeStream(w io.Writer, docs []document) error {
 	return bw.Flush()
 }
 
+// untagMergeKeys clears the !!merge tag of merge keys, which yaml.v3 would
+// otherwise write out as "!!merge <<:"; "<<" reads as a merge key again.
+func untagMergeKeys(n *yaml.Node) {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Tag == "!!merge" && k.Value == "<<" {
+				k.Tag = ""
+			}
+		}
+	}
+	if n.Kind != yaml.AliasNode {
+		for _, c := range n.Content {
+			untagMergeKeys(c)
+		}
+	}
+}
+
 func encodeDocument(d document) ([]byte, error) {
 	var out bytes.Buffer
 	crlf := bytes.Contains(d.raw, []byte("\r\n"))
@@ -288,6 +305,7 @@ func encodeDocument(d document) ([]byte, error) {
 		original = strings.ReplaceAll(original, "\r\n", "\n")
 	}
 	style := yaml.SequenceIndentStyle(yaml.DeriveSeqIndentStyle(original))
+	untagMergeKeys(d.doc)
 	enc := yaml.NewEncoderWithOptions(&out, &yaml.EncoderOptions{SeqIndent: style})
 	if err := enc.Encode(d.doc); err != nil {
 		return nil, fmt.Errorf("encoding %s: %w", transformers.Describe(d.node), err)

@@ -155,6 +155,13 @@ func (p *Plan) finishFronts(held []*yaml.RNode, out *Finished) {
 
 func (p *Plan) frontService(svc *yaml.RNode, out *Finished) {
 	g := p.g
+	if restore := unshare(svc, svc.YNode()); restore != nil {
+		defer func() {
+			if !out.Changed[svc] {
+				restore()
+			}
+		}()
+	}
 	rec, err := loadServiceRecord(svc)
 	if err != nil {
 		out.Results = append(out.Results, newResult(framework.Warning, svc, "metadata.annotations", "%v; left as it is", err))

@@ -121,6 +121,22 @@ func (g *Graft) ns(r *yaml.RNode) string {
 	return g.namespace
 }
 
+// unshare makes n, inside resource r, r's own place to edit (node.Unshare),
+// also a StatefulSet's volumeClaimTemplates, and returns what puts r back
+// as it was; nil when r shares nothing.
+func unshare(r *yaml.RNode, n *yaml.Node) func() {
+	root := r.YNode()
+	if !node.HasSharing(root) {
+		return nil
+	}
+	saved := node.Clone(root)
+	node.Unshare(root, n)
+	if vct := node.Lookup(node.Lookup(root, "spec"), "volumeClaimTemplates"); vct != nil && n != root {
+		node.Unshare(root, vct)
+	}
+	return func() { *root = *saved }
+}
+
 // Outcome is what grafting one resource did.
 type Outcome struct {
 	// Changed says the resource was changed in place.
@@ -214,6 +230,17 @@ func (g *Graft) graft(p *pod, targeted bool) {
 	old := p.rec[g.Name]
 	if old == nil && !targeted {
 		return // nothing of this graft here, and nothing to add
+	}
+	// Aliases and merge keys are read as the API server reads them; what
+	// podgraft edits becomes this template's own first, so that no other
+	// container or workload changes with it. A pod found current gets its
+	// shared form back.
+	if restore := unshare(p.res(), p.t.Node.YNode()); restore != nil {
+		defer func() {
+			if !p.changed {
+				restore()
+			}
+		}()
 	}
 	if targeted {
 		spec, ok := p.podSpec()

@@ -15,18 +15,51 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// Lookup returns the value of key in mapping m, or nil.
+// Lookup returns the value of key in mapping m, or nil, the way the API
+// server reads it: through aliases, and through merge keys (`<<: *base`)
+// for a key m does not set itself. The value may be shared with other
+// places of the document: write only into nodes Unshare made the
+// edited place's own.
 func Lookup(m *yaml.Node, key string) *yaml.Node {
+	m = resolve(m)
 	if m == nil || m.Kind != yaml.MappingNode {
 		return nil
 	}
+	merges := false
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
+		if k := m.Content[i]; isMergeKey(k) {
+			merges = true
+		} else if k.Value == key {
+			return resolve(m.Content[i+1])
+		}
+	}
+	if !merges {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if !isMergeKey(m.Content[i]) {
+			continue
+		}
+		// <<: *a merges a; <<: [*a, *b] merges a, then b.
+		switch src := resolve(m.Content[i+1]); {
+		case src == nil:
+		case src.Kind == yaml.MappingNode:
+			if v := Lookup(src, key); v != nil {
+				return v
+			}
+		case src.Kind == yaml.SequenceNode:
+			for _, el := range src.Content {
+				if v := Lookup(el, key); v != nil {
+					return v
+				}
+			}
 		}
 	}
 	return nil
 }
+
+// isMergeKey reports whether k is a YAML merge key ("<<").
+func isMergeKey(k *yaml.Node) bool { return k.Value == "<<" && k.Tag == "!!merge" }
 
 // Value returns the non-null value of key in mapping m, or nil.
 func Value(m *yaml.Node, key string) *yaml.Node {
@@ -148,6 +181,160 @@ func Bool(v bool) *yaml.Node {
 		s = "true"
 	}
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: s}
+}
+
+// Unshare makes the subtree at n the edited place's own, before podgraft
+// edits it: within n, every alias is replaced by a copy of what it refers
+// to, and every merge key by the keys it merges in (those n's mapping does
+// not set itself, at the merge key's place); elsewhere under root, every
+// alias of an anchor inside n is replaced by a copy of it, taken before
+// any edit. What the API server reads does not change, and no other
+// container or workload changes when n is edited. Anchors in n are
+// dropped, since nothing refers to them any more. Unshare reports whether
+// it changed anything; a tree without aliases and merge keys is left as
+// it is.
+func Unshare(root, n *yaml.Node) bool {
+	if !hasSharing(root) {
+		return false
+	}
+	inside := map[*yaml.Node]bool{}
+	walk(n, func(x *yaml.Node) { inside[x] = true })
+	// Aliases outside n that refer into n get their own copies first.
+	var outside func(x *yaml.Node)
+	outside = func(x *yaml.Node) {
+		if x == n {
+			return
+		}
+		for i, c := range x.Content {
+			if c.Kind == yaml.AliasNode && c.Alias != nil && inside[c.Alias] {
+				x.Content[i] = expand(c.Alias)
+				continue
+			}
+			outside(c)
+		}
+	}
+	outside(root)
+	unshareWithin(n)
+	return true
+}
+
+// HasSharing reports whether the tree holds an alias or a merge key.
+func HasSharing(n *yaml.Node) bool { return hasSharing(n) }
+
+// Clone copies a tree exactly, aliases included: an alias of an anchor
+// inside the tree refers to the anchor's copy.
+func Clone(n *yaml.Node) *yaml.Node {
+	copies := map[*yaml.Node]*yaml.Node{}
+	var clone func(*yaml.Node) *yaml.Node
+	clone = func(x *yaml.Node) *yaml.Node {
+		c := *x
+		copies[x] = &c
+		if len(x.Content) > 0 {
+			c.Content = make([]*yaml.Node, len(x.Content))
+			for i, ch := range x.Content {
+				c.Content[i] = clone(ch)
+			}
+		}
+		return &c
+	}
+	out := clone(n)
+	walk(out, func(x *yaml.Node) {
+		if x.Kind == yaml.AliasNode && copies[x.Alias] != nil {
+			x.Alias = copies[x.Alias]
+		}
+	})
+	return out
+}
+
+// hasSharing reports whether the tree holds an alias or a merge key.
+func hasSharing(n *yaml.Node) bool {
+	if n == nil {
+		return false
+	}
+	if n.Kind == yaml.AliasNode || n.Kind == yaml.ScalarNode && isMergeKey(n) {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasSharing(c) {
+			return true
+		}
+	}
+	return false
+}
+
+func walk(n *yaml.Node, f func(*yaml.Node)) {
+	f(n)
+	if n.Kind == yaml.AliasNode {
+		return
+	}
+	for _, c := range n.Content {
+		walk(c, f)
+	}
+}
+
+// expand copies what an alias refers to, aliases and merges inside it
+// expanded too, without anchors.
+func expand(target *yaml.Node) *yaml.Node {
+	c := Copy(target)
+	unshareWithin(c)
+	return c
+}
+
+func unshareWithin(n *yaml.Node) {
+	n.Anchor = ""
+	for i, c := range n.Content {
+		if c.Kind == yaml.AliasNode && c.Alias != nil {
+			n.Content[i] = expand(c.Alias)
+		}
+	}
+	if n.Kind == yaml.MappingNode {
+		materializeMerges(n)
+	}
+	for _, c := range n.Content {
+		unshareWithin(c)
+	}
+}
+
+// materializeMerges replaces m's merge keys with the keys they bring in
+// that m does not set itself, in the order the merge gives them.
+func materializeMerges(m *yaml.Node) {
+	own := map[string]bool{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if !isMergeKey(m.Content[i]) {
+			own[m.Content[i].Value] = true
+		}
+	}
+	var content []*yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		if !isMergeKey(k) {
+			content = append(content, k, v)
+			continue
+		}
+		var sources []*yaml.Node
+		switch v = resolve(v); {
+		case v == nil:
+		case v.Kind == yaml.MappingNode:
+			sources = []*yaml.Node{v}
+		case v.Kind == yaml.SequenceNode:
+			for _, el := range v.Content {
+				sources = append(sources, resolve(el))
+			}
+		}
+		for _, src := range sources {
+			if src == nil || src.Kind != yaml.MappingNode {
+				continue
+			}
+			src = expand(src) // its own merges and aliases too
+			for j := 0; j+1 < len(src.Content); j += 2 {
+				if key := src.Content[j].Value; !own[key] {
+					own[key] = true
+					content = append(content, src.Content[j], src.Content[j+1])
+				}
+			}
+		}
+	}
+	m.Content = content
 }
 
 // Set sets key in m to value, appending it when missing.
