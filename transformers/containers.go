@@ -34,6 +34,12 @@ func (g *Graft) containers(p *pod) bool {
 		p.add(framework.Warning, p.t.Field("spec", "containers"),
 			"%s adds a regular (native: false) sidecar to a %s: the pod never completes while it runs; prefer a native sidecar", g.Name, p.res().GetKind())
 	}
+	if rp := node.Str(spec, "restartPolicy"); g.hasRegularSidecar() && p.t.Node == p.t.Resource && (rp == "Never" || rp == "OnFailure") {
+		// A bare Pod that runs to completion: a Helm test hook, say, which
+		// helm test then waits on until its timeout.
+		p.add(framework.Warning, p.t.Field("spec", "containers"),
+			"%s adds a regular (native: false) sidecar to a Pod with restartPolicy %s: the pod never completes while it runs (helm test would wait for its timeout); prefer a native sidecar", g.Name, rp)
+	}
 	added := map[string]map[string]*yaml.Node{"initContainers": {}, "containers": {}}
 	for _, c := range g.items {
 		n := node.Plain(c.node)

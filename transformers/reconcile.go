@@ -141,6 +141,11 @@ func (g *Graft) report(p *pod, old *Entry, before snapshot, targeted bool) {
 	p.saveRecord()
 	if !g.check {
 		g.warnClaimTemplates(p, old, before, targeted)
+		if old != nil && p.res().GetKind() == "Job" && isJob(p.res()) {
+			p.add(framework.Warning, p.t.Field("spec"),
+				"%s changes the pod template of this %s, which Kubernetes does not allow on a Job that exists (spec.template: field is immutable): helm upgrade and kubectl apply fail for it. Exclude Jobs from the graft (spec.exclude.kinds: [Job]), or make the Job a Helm hook with a delete policy so that it is created anew",
+				g.Name, p.res().GetKind())
+		}
 	}
 	if g.check {
 		var errs framework.Results
