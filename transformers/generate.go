@@ -93,9 +93,24 @@ func (fs *FileSet) Resource(graft, volume, namespace string) *yaml.RNode {
 	return r
 }
 
+// keepAnnotations keep a generated claim, and the data in it, when the
+// tools that prune would delete it: helm uninstall and an upgrade that no
+// longer renders it, Argo CD's pruning, and kpt live (cli-utils).
+var keepAnnotations = [][2]string{
+	{"helm.sh/resource-policy", "keep"},
+	{"argocd.argoproj.io/sync-options", "Prune=false"},
+	{"cli-utils.sigs.k8s.io/on-remove", "keep"},
+}
+
 // claimResource renders a claim as a PersistentVolumeClaim.
 func claimResource(c *v1alpha1.Claim, graft, name, namespace string) *yaml.RNode {
 	r := generatedResource("PersistentVolumeClaim", name, namespace, graft)
+	if c.Keeps() {
+		annos := node.Ensure(node.Lookup(r.YNode(), "metadata"), "annotations", yaml.MappingNode)
+		for _, kv := range keepAnnotations {
+			node.SetString(annos, kv[0], kv[1])
+		}
+	}
 	node.Set(r.YNode(), "spec", claimSpec(c))
 	return r
 }

@@ -238,11 +238,12 @@ func (g *Graft) produces(r *yaml.RNode) (generatedItem, bool) {
 }
 
 // syncGenerated makes a held generated resource match what the graft
-// generates now (everything but metadata, plus the label) and reports
-// whether it changed anything. Identical resources stay byte for byte.
+// generates now (everything but metadata, and in metadata the annotations
+// podgraft sets) and reports whether it changed anything. Identical
+// resources stay byte for byte.
 func syncGenerated(have, want *yaml.RNode) bool {
 	h, w := have.YNode(), want.YNode()
-	changed := false
+	changed := syncKeepAnnotations(h, w)
 	for i := 0; i+1 < len(w.Content); i += 2 {
 		k := w.Content[i].Value
 		if k == "metadata" || k == "apiVersion" || k == "kind" {
@@ -261,6 +262,28 @@ func syncGenerated(have, want *yaml.RNode) bool {
 			continue
 		}
 		i += 2
+	}
+	return changed
+}
+
+// syncKeepAnnotations sets in have the keep annotations want has, and
+// takes out those it has not (claim.keep: false).
+func syncKeepAnnotations(have, want *yaml.Node) bool {
+	changed := false
+	wantAnnos := node.Lookup(node.Lookup(want, "metadata"), "annotations")
+	for _, kv := range keepAnnotations {
+		wantValue := node.Str(wantAnnos, kv[0])
+		meta := node.Lookup(have, "metadata")
+		annos := node.Lookup(meta, "annotations")
+		switch has := node.Str(annos, kv[0]); {
+		case wantValue != "" && has != wantValue:
+			node.SetString(node.Ensure(meta, "annotations", yaml.MappingNode), kv[0], wantValue)
+			changed = true
+		case wantValue == "" && node.Lookup(annos, kv[0]) != nil:
+			node.Remove(annos, kv[0])
+			node.RemoveIfEmpty(meta, "annotations")
+			changed = true
+		}
 	}
 	return changed
 }

@@ -196,7 +196,15 @@ type Claim struct {
 	StorageClassName string                              `json:"storageClassName,omitempty"`
 	Storage          string                              `json:"storage"`
 	PerReplica       bool                                `json:"perReplica,omitempty"`
+	// Keep (default true) annotates the generated claim so that the tools
+	// that prune never delete it, and its data, with a release or an
+	// application: Helm (helm.sh/resource-policy: keep), Argo CD
+	// (sync-options Prune=false) and kpt live (cli-utils on-remove: keep).
+	Keep *bool `json:"keep,omitempty"`
 }
+
+// Keeps reports whether the generated claim is kept when pruned.
+func (c *Claim) Keeps() bool { return c.Keep == nil || *c.Keep }
 
 // Mount places a volume in containers.
 type Mount struct {

@@ -77,6 +77,7 @@ var descriptions = map[string]string{
 	"Claim.storageClassName": "The storage class to request.",
 	"Claim.storage":          "The size to request, e.g. 10Gi.",
 	"Claim.perReplica":       "On a StatefulSet, add a volumeClaimTemplates entry (one claim per replica) instead of one shared claim.",
+	"Claim.keep":             "Default true: annotate the generated claim so that helm uninstall, an upgrade that no longer generates it, Argo CD pruning and kpt live never delete it and its data. false: the claim goes with the release.",
 
 	"Mount":                 "Mounts the volume into containers.",
 	"Mount.containers":      "Names or globs of the containers (app or grafted) that get the mount.",
