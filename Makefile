@@ -14,8 +14,12 @@ help: ## List every target with a one-line description.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
-build: ## Build bin/podgraft with the version stamped in.
+build: build-webhook ## Build bin/podgraft (and bin/podgraft-webhook) with the version stamped in.
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/podgraft ./cmd/podgraft
+
+.PHONY: build-webhook
+build-webhook: ## Build bin/podgraft-webhook, the admission webhook, with the version stamped in.
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/podgraft-webhook ./cmd/podgraft-webhook
 
 .PHONY: schema
 schema: ## Regenerate schema/podgraft.schema.json from the Go types in fn/ (a unit test fails when it is stale).
@@ -76,6 +80,7 @@ lint: ## Run golangci-lint (pinned in tools/golangci-lint, config in .golangci.y
 .PHONY: e2e
 e2e: export PODGRAFT_TOOLS_BIN := $(TOOLS_BIN)
 e2e: export PODGRAFT_BIN := $(BIN)/podgraft
+e2e: export PODGRAFT_WEBHOOK_BIN := $(BIN)/podgraft-webhook
 e2e: build tools ## Run the end-to-end tests (tag e2e) against real helm, kustomize, etcd and kube-apiserver.
 	$(GO) test -tags e2e -count=1 ./e2e/...
 
