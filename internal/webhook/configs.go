@@ -91,7 +91,8 @@ func (c *configs) read() (*engine, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	return e, e.identity(), nil
+	id := e.identity()
+	return e, id, nil
 }
 
 // watch re-reads the configs every interval until ctx ends. A change that

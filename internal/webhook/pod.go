@@ -70,14 +70,14 @@ func workloadOf(meta podMeta, templatePaths map[string][]string) workload {
 			group = "" // the core group: "v1"
 		}
 		key := group + "/" + ref.Kind
-		switch {
-		case key == "apps/ReplicaSet":
+		switch key {
+		case "apps/ReplicaSet":
 			if hash := meta.Labels["pod-template-hash"]; hash != "" {
 				if deploy, ok := strings.CutSuffix(ref.Name, "-"+hash); ok && deploy != "" {
 					return workload{APIVersion: "apps/v1", Kind: "Deployment", Name: deploy, path: builtinOwners["apps/Deployment"]}
 				}
 			}
-		case key == "batch/Job":
+		case "batch/Job":
 			if m := cronJobSuffix.FindStringSubmatch(ref.Name); m != nil {
 				return workload{APIVersion: "batch/v1", Kind: "CronJob", Name: m[1], path: builtinOwners["batch/CronJob"]}
 			}

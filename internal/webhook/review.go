@@ -78,7 +78,7 @@ func (rv *reviewer) admit(req *admissionv1.AdmissionRequest) (*admissionv1.Admis
 	}
 	if err != nil {
 		if rv.onError == onErrorAllow {
-			allow.Warnings = append(warnings, "podgraft: the Pod was admitted without its grafts (--on-error=allow): "+err.Error())
+			allow.Warnings = append(slices.Clip(warnings), "podgraft: the Pod was admitted without its grafts (--on-error=allow): "+err.Error())
 			return allow, outcomeAllowed
 		}
 		return &admissionv1.AdmissionResponse{

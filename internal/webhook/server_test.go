@@ -350,8 +350,8 @@ func TestServeRefusesToStart(t *testing.T) {
 		o    Options
 		want string
 	}{
-		"fronts": {Options{Configs: []string{"testdata/fronts.yaml"}}, "spec.sidecars[0].fronts: the webhook sees Pods, not Services"},
-		"a folder without configs": {Options{Configs: []string{dir}}, "the folder holds no PodGraft files"},
+		"fronts":                              {Options{Configs: []string{"testdata/fronts.yaml"}}, "spec.sidecars[0].fronts: the webhook sees Pods, not Services"},
+		"a folder without configs":            {Options{Configs: []string{dir}}, "the folder holds no PodGraft files"},
 		"a key that is not the certificate's": {Options{Configs: []string{"testdata/graft.yaml"}, KeyFile: cert}, "--tls-cert-file " + cert + ", --tls-private-key-file " + cert},
 	} {
 		t.Run(name, func(t *testing.T) {
