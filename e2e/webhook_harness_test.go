@@ -78,6 +78,13 @@ type webhookProc struct {
 	tlsConfig  *tls.Config
 }
 
+// trusting is a client TLS config that trusts ca alone.
+func trusting(ca *testcerts.CA) *tls.Config {
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca.PEM)
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+}
+
 func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -98,9 +105,7 @@ func startWebhook(t testing.TB, configDir string, args ...string) *webhookProc {
 	w := &webhookProc{CA: ca, certDir: t.TempDir(), done: make(chan struct{})}
 	certFile, keyFile, err := pair.Write(w.certDir)
 	require.NoError(t, err)
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(ca.PEM)
-	w.tlsConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	w.tlsConfig = trusting(ca)
 
 	port, metricsPort := freePort(t), freePort(t)
 	w.addr = "127.0.0.1:" + strconv.Itoa(port)

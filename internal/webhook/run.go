@@ -46,7 +46,7 @@ func Run(version string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "podgraft-webhook", version)
 		return exitOK
 	}
-	o, verbose, showVersion, err := parseFlags(args, stderr)
+	o, f, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
@@ -54,12 +54,15 @@ func Run(version string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "podgraft-webhook: usage:", err)
 		return exitUsage
 	}
-	if showVersion {
+	if f.version {
 		fmt.Fprintln(stdout, "podgraft-webhook", version)
 		return exitOK
 	}
+	if f.check {
+		return check(o.Configs, stdout, stderr)
+	}
 	level := slog.LevelInfo
-	if verbose {
+	if f.verbose {
 		level = slog.LevelDebug
 	}
 	handler := slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
@@ -76,7 +79,10 @@ func Run(version string, args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-func parseFlags(args []string, stderr io.Writer) (o Options, verbose, version bool, err error) {
+// flags are the command's own switches, beside Options.
+type flags struct{ verbose, version, check bool }
+
+func parseFlags(args []string, stderr io.Writer) (o Options, f flags, err error) {
 	fs := flag.NewFlagSet("podgraft-webhook", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var configs pathFlag
@@ -87,23 +93,24 @@ func parseFlags(args []string, stderr io.Writer) (o Options, verbose, version bo
 	fs.StringVar(&o.Listen, "listen", ":8443", "address of the TLS listener: /mutate, /healthz, /readyz")
 	fs.StringVar(&o.MetricsListen, "metrics-listen", ":9090", `address of the plain HTTP listener: /metrics, /healthz, /readyz ("" for none)`)
 	fs.StringVar(&o.OnError, "on-error", onErrorDeny, "a graft that cannot be applied to a Pod (a conflict, a missing imageFrom): deny refuses the Pod with the reason, allow admits it ungrafted with a warning")
-	fs.Var(&namespaces, "generated-namespaces", "namespaces where the output of `podgraft generate` was applied (repeatable, comma-separated; * for all): a Pod elsewhere that mounts a generated ConfigMap, Secret or claim gets a warning")
+	fs.Var(&namespaces, "generated-namespaces", "namespaces where the output of podgraft generate was applied (repeatable, comma-separated; * for all): a Pod elsewhere that mounts a generated ConfigMap, Secret or claim gets a warning")
 	fs.IntVar(&o.MaxInFlight, "max-in-flight", 4*runtime.GOMAXPROCS(0), "reviews grafted at once; the rest wait for a slot while their deadline allows, then are shed with 503")
 	fs.DurationVar(&o.ReloadInterval, "reload-interval", 5*time.Second, "how often the configs are re-read")
 	fs.DurationVar(&o.CertInterval, "cert-reload-interval", 10*time.Second, "how often the certificate is re-read besides on file events")
 	fs.DurationVar(&o.ShutdownDelay, "shutdown-delay", 0, "after SIGTERM, keep serving (not ready) this long so that the Service stops sending reviews")
 	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 25*time.Second, "then wait this long at most for the reviews in flight")
-	fs.BoolVar(&verbose, "v", false, "log at debug level")
-	fs.BoolVar(&version, "version", false, "print the version")
+	fs.BoolVar(&f.check, "check", false, "load the --config files, refuse what admission cannot do, and exit: 0 when the webhook would start with them")
+	fs.BoolVar(&f.verbose, "v", false, "log at debug level")
+	fs.BoolVar(&f.version, "version", false, "print the version")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
 	}
 	if err = fs.Parse(args); err != nil {
-		return o, verbose, version, err
+		return o, f, err
 	}
-	if version {
-		return o, verbose, version, nil
+	if f.version {
+		return o, f, nil
 	}
 	o.Configs, o.GeneratedNamespaces = configs, namespaces
 	switch {
@@ -111,6 +118,7 @@ func parseFlags(args []string, stderr io.Writer) (o Options, verbose, version bo
 		err = fmt.Errorf("unexpected arguments %q: configs are given with --config", fs.Args())
 	case len(o.Configs) == 0:
 		err = errors.New("--config is required: a PodGraft file or a folder of them")
+	case f.check:
 	case o.CertFile == "" || o.KeyFile == "":
 		err = errors.New("--tls-cert-file and --tls-private-key-file are required: the API server calls webhooks over TLS only")
 	case o.OnError != onErrorDeny && o.OnError != onErrorAllow:
@@ -120,7 +128,21 @@ func parseFlags(args []string, stderr io.Writer) (o Options, verbose, version bo
 	case o.ReloadInterval <= 0 || o.CertInterval <= 0:
 		err = errors.New("--reload-interval and --cert-reload-interval must be positive")
 	}
-	return o, verbose, version, err
+	return o, f, err
+}
+
+// check is --check: the configs' start-up checks alone.
+func check(paths []string, stdout, stderr io.Writer) int {
+	files, err := configFiles(paths)
+	if err == nil {
+		var e *engine
+		if e, err = loadEngine(files); err == nil {
+			fmt.Fprintf(stdout, "podgraft-webhook: %d PodGraft(s) in %d file(s) would serve: %s\n", len(e.names()), len(files), strings.Join(e.names(), ", "))
+			return exitOK
+		}
+	}
+	fmt.Fprintln(stderr, "podgraft-webhook: error:", err)
+	return exitError
 }
 
 // listFlag is a repeatable flag whose values may also be comma-separated.

@@ -382,6 +382,8 @@ func TestRunFlags(t *testing.T) {
 		"no certificate": {[]string{"--config", "testdata/graft.yaml"}, exitUsage, "--tls-cert-file and --tls-private-key-file are required"},
 		"bad on-error":   {[]string{"--config", "c", "--tls-cert-file", "c", "--tls-private-key-file", "k", "--on-error", "maybe"}, exitUsage, `--on-error must be deny or allow, not "maybe"`},
 		"arguments":      {[]string{"--config", "c", "x.yaml"}, exitUsage, `unexpected arguments ["x.yaml"]`},
+		"check":          {[]string{"--check", "--config", "testdata/graft.yaml", "--config", "testdata/files.yaml"}, exitOK, "podgraft-webhook: 2 PodGraft(s) in 2 file(s) would serve: edge, conf\n"},
+		"check refuses":  {[]string{"--check", "--config", "testdata/fronts.yaml"}, exitError, "podgraft-webhook: error: PodGraft fronted (testdata/fronts.yaml, document 1): spec.sidecars[0].fronts"},
 		"a bad config":   {[]string{"--config", "testdata/fronts.yaml", "--tls-cert-file", "c", "--tls-private-key-file", "k", "--metrics-listen", ""}, exitError, "podgraft-webhook: error: PodGraft fronted"},
 	} {
 		t.Run(name, func(t *testing.T) {
