@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 
@@ -99,20 +98,13 @@ func (e *engine) graft(doc []byte) (graftResult, error) {
 	if err != nil {
 		return res, graftError(p, err)
 	}
-	docs := fn.NewDocumentReader(bytes.NewReader(out))
-	first, err := docs.Read()
-	if err != nil {
-		return res, fmt.Errorf("reading the grafted document back: %w", err)
-	}
-	// Generated resources come after the workload.
-	for {
-		raw, err := docs.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return res, fmt.Errorf("reading the generated resources back: %w", err)
-		}
+	// The workload comes first, the generated resources after it. The
+	// stream is split here rather than with a second document reader,
+	// whose 64 KiB buffer would be most of a review's garbage.
+	first, rest := splitFirst(out)
+	for len(rest) > 0 {
+		var raw []byte
+		raw, rest = splitFirst(rest)
 		res.generated = append(res.generated, describeDoc(raw))
 	}
 	if bytes.Equal(bytes.TrimSpace(first), bytes.TrimSpace(doc)) {
@@ -122,6 +114,18 @@ func (e *engine) graft(doc []byte) (graftResult, error) {
 		return res, fmt.Errorf("converting the grafted document to JSON: %w", err)
 	}
 	return res, nil
+}
+
+// splitFirst cuts a stream the engine wrote at its first document
+// separator. The workload, written from JSON, holds no line of its own
+// that starts with "---".
+func splitFirst(stream []byte) (first, rest []byte) {
+	for _, sep := range [][]byte{[]byte("\n---\n"), []byte("\n---\r\n")} {
+		if i := bytes.Index(stream, sep); i >= 0 {
+			return stream[:i+1], stream[i+len(sep):]
+		}
+	}
+	return stream, nil
 }
 
 // graftError turns a failed run into one error that lists every problem.
@@ -155,18 +159,41 @@ func message(r *framework.Result) string {
 }
 
 // describeDoc names a generated resource: "ConfigMap shop/web-conf-0123456789".
+// It reads the lines the engine writes (kind at the top, name and
+// namespace under metadata) rather than parsing the document, whose data
+// (a whole nginx.conf, say) costs more to parse than the graft itself.
 func describeDoc(raw []byte) string {
-	var obj struct {
-		Kind     string `json:"kind"`
-		Metadata struct {
-			Name      string `json:"name"`
-			Namespace string `json:"namespace"`
-		} `json:"metadata"`
+	var kind, name, namespace string
+	inMeta := false
+	for _, line := range strings.Split(string(raw), "\n") {
+		line = strings.TrimRight(line, "\r")
+		switch {
+		case strings.HasPrefix(line, "kind: "):
+			kind = strings.TrimPrefix(line, "kind: ")
+		case line == "metadata:":
+			inMeta = true
+		case inMeta && strings.HasPrefix(line, "  name: "):
+			name = strings.TrimPrefix(line, "  name: ")
+		case inMeta && strings.HasPrefix(line, "  namespace: "):
+			namespace = strings.TrimPrefix(line, "  namespace: ")
+		case inMeta && line != "" && line[0] != ' ':
+			inMeta = false
+		}
 	}
-	if err := sigsyaml.Unmarshal(raw, &obj); err != nil {
-		return "(unreadable generated resource)"
+	if kind == "" || name == "" {
+		var obj struct {
+			Kind     string `json:"kind"`
+			Metadata struct {
+				Name      string `json:"name"`
+				Namespace string `json:"namespace"`
+			} `json:"metadata"`
+		}
+		if err := sigsyaml.Unmarshal(raw, &obj); err != nil {
+			return "(unreadable generated resource)"
+		}
+		kind, name, namespace = obj.Kind, obj.Metadata.Name, obj.Metadata.Namespace
 	}
-	return obj.Kind + " " + obj.Metadata.Namespace + "/" + obj.Metadata.Name
+	return kind + " " + namespace + "/" + name
 }
 
 // identity says which configs these are: each one's source, name and spec

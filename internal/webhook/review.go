@@ -38,6 +38,8 @@ type reviewer struct {
 	// generatedNamespaces are where `podgraft generate` output was
 	// applied; "*" is every namespace.
 	generatedNamespaces []string
+	// cache holds recent grafts; nil grafts every review.
+	cache *graftCache
 }
 
 // review decodes one AdmissionReview and answers it. A body that is not an
@@ -144,7 +146,7 @@ func (rv *reviewer) graftPod(namespace string, podJSON []byte) ([]byte, []string
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := e.graft(doc)
+	res, err := rv.cache.graft(e, doc)
 	warnings := res.warnings
 	if err != nil {
 		return nil, warnings, err

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -62,7 +63,7 @@ type reviewCase struct {
 	dryRun    bool
 }
 
-func reviewBody(t *testing.T, pod string, c reviewCase) []byte {
+func reviewBody(t testing.TB, pod string, c reviewCase) []byte {
 	t.Helper()
 	if c.operation == "" {
 		c.operation = admissionv1.Create
@@ -412,4 +413,52 @@ func TestConfigFiles(t *testing.T) {
 	require.ErrorContains(t, err, "the folder holds no PodGraft files")
 	_, err = configFiles([]string{filepath.Join(dir, "nope")})
 	require.ErrorContains(t, err, "no such file or directory")
+}
+
+func TestDescribeDoc(t *testing.T) {
+	for raw, want := range map[string]string{
+		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a-b-0123456789\n  namespace: shop\n  labels:\n    name: no\ndata:\n  name: x\n": "ConfigMap shop/a-b-0123456789",
+		"apiVersion: v1\r\nkind: PersistentVolumeClaim\r\nmetadata:\r\n  namespace: shop\r\n  name: data\r\n":                                "PersistentVolumeClaim shop/data",
+		`{"kind": "Secret", "metadata": {"name": "s", "namespace": "n"}}`:                                                                    "Secret n/s",
+	} {
+		require.Equal(t, want, describeDoc([]byte(raw)))
+	}
+}
+
+// The cache answers an identical Pod as the engine does, and never with
+// the result of other configs.
+func TestGraftCache(t *testing.T) {
+	cache := newGraftCache(2)
+	plain := newReviewer(t, onErrorDeny, "graft.yaml")
+	cached := newReviewer(t, onErrorDeny, "graft.yaml")
+	cached.cache = cache
+	_, _, want := admitted(t, plain, deploymentPod, reviewCase{})
+	for range 3 {
+		_, outcome, got := admitted(t, cached, deploymentPod, reviewCase{})
+		require.Equal(t, outcomePatched, outcome)
+		require.JSONEq(t, want, got)
+	}
+	// The same cache under a reloaded, different config.
+	other := newReviewer(t, onErrorDeny, "files.yaml")
+	other.cache = cache
+	_, _, got := admitted(t, other, deploymentPod, reviewCase{})
+	require.NotContains(t, got, `"proxy"`)
+	require.Contains(t, got, `conf-nginx-`)
+	// Bounded: at most twice its size.
+	for i := range 10 {
+		_, _, _ = admitted(t, cached, podWith(t, deploymentPod, func(p map[string]any) {
+			meta(p)["annotations"] = map[string]any{"n": strconv.Itoa(i)}
+		}), reviewCase{})
+	}
+	require.LessOrEqual(t, len(cache.cur)+len(cache.old), 4)
+	// Errors are remembered too, and still follow --on-error.
+	conflicting := podWith(t, deploymentPod, func(p map[string]any) {
+		spec := p["spec"].(map[string]any)
+		spec["containers"] = append(spec["containers"].([]any), map[string]any{"name": "proxy", "image": "x"})
+	})
+	for range 2 {
+		resp, outcome, _ := admitted(t, cached, conflicting, reviewCase{})
+		require.False(t, resp.Allowed)
+		require.Equal(t, outcomeDenied, outcome)
+	}
 }

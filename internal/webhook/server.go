@@ -31,7 +31,10 @@ type Options struct {
 	GeneratedNamespaces []string
 	// MaxInFlight bounds the reviews answered at once; the others wait
 	// for a slot as long as their deadline allows (see mutate).
-	MaxInFlight     int
+	MaxInFlight int
+	// GraftCache is how many recent grafts are kept for identical Pods
+	// (up to twice that many); 0 grafts every review.
+	GraftCache      int
 	ReloadInterval  time.Duration // how often the configs are re-read
 	CertInterval    time.Duration // how often the certificate is re-read, besides file events
 	ShutdownDelay   time.Duration // how long to keep serving, not ready, after SIGTERM
@@ -77,7 +80,7 @@ func Serve(ctx context.Context, o Options) error {
 	if err := s.configs.load(); err != nil {
 		return err
 	}
-	s.reviewer = &reviewer{engine: s.configs.current.Load, onError: o.OnError, generatedNamespaces: o.GeneratedNamespaces}
+	s.reviewer = &reviewer{engine: s.configs.current.Load, onError: o.OnError, generatedNamespaces: o.GeneratedNamespaces, cache: newGraftCache(o.GraftCache)}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -54,7 +54,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func start(t *testing.T, edit func(o *Options)) *running {
+func start(t testing.TB, edit func(o *Options)) *running {
 	t.Helper()
 	ca, err := testcerts.NewCA("podgraft-webhook-test-ca")
 	require.NoError(t, err)
@@ -70,7 +70,7 @@ func start(t *testing.T, edit func(o *Options)) *running {
 	started := make(chan struct{})
 	o := Options{
 		Configs: []string{r.configDir}, CertFile: certFile, KeyFile: keyFile,
-		Listen: "127.0.0.1:0", MetricsListen: "127.0.0.1:0", OnError: onErrorDeny, MaxInFlight: 4,
+		Listen: "127.0.0.1:0", MetricsListen: "127.0.0.1:0", OnError: onErrorDeny, MaxInFlight: 4, GraftCache: 16,
 		ReloadInterval: 50 * time.Millisecond, CertInterval: 50 * time.Millisecond, ShutdownTimeout: 10 * time.Second,
 		Log: slog.New(slog.NewTextHandler(r.logs, nil)),
 		Started: func(addr, metricsAddr net.Addr) {
