@@ -96,3 +96,10 @@ cluster: ## Run etcd + kube-apiserver for manual testing with bin/tools/helm3; p
 bench: build ## Benchmark podgraft against yaml.v3, kyaml and kustomize; Markdown to stdout and bench/results/latest.md (BENCH_FLAGS=-h lists knobs).
 	@TOOLS_BIN=$(TOOLS_BIN) GO=$(GO) ./tools/build.sh kustomize
 	$(GO) run ./bench/driver -go $(GO) $(BENCH_FLAGS)
+	@$(MAKE) --no-print-directory bench-webhook
+
+.PHONY: bench-webhook
+bench-webhook: export PODGRAFT_TOOLS_BIN := $(TOOLS_BIN)
+bench-webhook: build-webhook ## Load-test podgraft-webhook on loopback and through a kube-apiserver; Markdown to stdout and bench/results/webhook.md (WEBHOOK_BENCH_FLAGS=-h lists knobs).
+	@TOOLS_BIN=$(TOOLS_BIN) GO=$(GO) ./tools/build.sh etcd kube-apiserver
+	$(GO) run ./bench/webhookload -webhook $(BIN)/podgraft-webhook $(WEBHOOK_BENCH_FLAGS)

@@ -62,6 +62,11 @@ type server struct {
 	reviewer *reviewer
 	slots    chan struct{}
 	ready    atomic.Bool
+	// waiting counts reviews waiting for a slot, and serviceNanos is a
+	// moving average of how long one holds its slot: together they tell
+	// how long a new review would wait.
+	waiting      atomic.Int64
+	serviceNanos atomic.Int64
 }
 
 // Serve runs the webhook until ctx ends, then stops gracefully: it turns
@@ -229,18 +234,38 @@ func (s *server) mutate(w http.ResponseWriter, r *http.Request) {
 	}
 	timeout := requestTimeout(r)
 	reserve := min(timeout/2, time.Second)
-	wait := time.NewTimer(timeout - reserve)
+	budget := timeout - reserve
+	waiting := s.waiting.Add(1)
+	// A queue that will not drain within the budget sheds at once rather
+	// than at the end of the wait, sparing the time of both sides.
+	if queueTooLong(waiting, cap(s.slots), time.Duration(s.serviceNanos.Load()), budget) {
+		s.waiting.Add(-1)
+		outcome = outcomeShed
+		http.Error(w, fmt.Sprintf("podgraft-webhook is overloaded: %d reviews are waiting for %d slots, more than the review's %s timeout allows", waiting, cap(s.slots), timeout), http.StatusServiceUnavailable)
+		return
+	}
+	wait := time.NewTimer(budget)
 	select {
 	case s.slots <- struct{}{}:
 		wait.Stop()
+		s.waiting.Add(-1)
 	case <-wait.C:
+		s.waiting.Add(-1)
 		outcome = outcomeShed
-		http.Error(w, fmt.Sprintf("podgraft-webhook is overloaded: no slot free within %s of the review's %s timeout", timeout-reserve, timeout), http.StatusServiceUnavailable)
+		http.Error(w, fmt.Sprintf("podgraft-webhook is overloaded: no slot free within %s of the review's %s timeout", budget, timeout), http.StatusServiceUnavailable)
 		return
 	case <-r.Context().Done():
+		s.waiting.Add(-1)
 		outcome = outcomeShed
 		return
 	}
+	held := time.Now()
+	defer func() {
+		// An exponentially weighted moving average, weight 1/8.
+		d := int64(time.Since(held))
+		old := s.serviceNanos.Load()
+		s.serviceNanos.Store(old + (d-old)/8)
+	}()
 	defer func() { <-s.slots }()
 
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
@@ -266,6 +291,13 @@ func (s *server) mutate(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(answer)))
 	_, _ = w.Write(answer)
+}
+
+// queueTooLong says whether a review behind waiting others (itself
+// included) for slots slots, each held for about service, would wait past
+// budget.
+func queueTooLong(waiting int64, slots int, service, budget time.Duration) bool {
+	return time.Duration(waiting/int64(slots))*service > budget
 }
 
 // requestTimeout is the review's deadline as the API server sends it

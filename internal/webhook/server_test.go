@@ -401,3 +401,11 @@ func ExampleRun() {
 	fmt.Print(stdout.String())
 	// Output: podgraft-webhook v1.2.3
 }
+
+func TestQueueTooLong(t *testing.T) {
+	ms := time.Millisecond
+	require.False(t, queueTooLong(8, 8, 2*ms, 100*ms), "one round of slots")
+	require.False(t, queueTooLong(400, 8, 2*ms, 100*ms), "50 rounds of 2 ms fit in 100 ms")
+	require.True(t, queueTooLong(408, 8, 2*ms, 100*ms), "51 do not")
+	require.False(t, queueTooLong(10000, 8, 0, 100*ms), "no review served yet: wait and see")
+}
