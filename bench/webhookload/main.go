@@ -99,8 +99,9 @@ func run(o options) error {
 		return err
 	}
 	var report strings.Builder
-	fmt.Fprintf(&report, "## podgraft-webhook load\n\nMachine: %d cores, %s %s/%s; %s; the load generator runs on the same cores as the webhook.\n\n",
+	fmt.Fprintf(&report, "## podgraft-webhook load\n\nMachine: %d cores, %s %s/%s; %s; one-minute load average LOADSTART before the run, LOADEND after it; the load generator runs on the same cores as the webhook.\n\n",
 		runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	loadStart := loadAverage()
 	fmt.Fprintf(&report, "Graft: `%s/graft.yaml` without `fronts`, on a %d-byte Pod of its Deployment (a ReplicaSet's, defaulted, with a projected token volume); each review is answered with a %s-byte JSONPatch. One fresh webhook process per row (default `--max-in-flight`), over HTTP/2 and TLS as the API server calls it, for %s or %d reviews, whichever comes first, after 200 warm-up reviews. Peak RSS is the webhook's VmHWM; CPU is the webhook's user+system time per review.\n\n",
 		o.example, len(pod), "PATCH", o.duration, o.maxReviews)
 	fmt.Fprintln(&report, "| concurrency | Pods | reviews | reviews/s | p50 ms | p99 ms | max ms | errors | shed | webhook CPU µs/review | peak RSS MiB |")
@@ -144,11 +145,22 @@ func run(o options) error {
 		}
 		out += "\n" + table
 	}
+	out = strings.Replace(strings.Replace(out, "LOADSTART", loadStart, 1), "LOADEND", loadAverage(), 1)
 	fmt.Print(out)
 	if err := os.MkdirAll(filepath.Dir(o.out), 0o755); err != nil {
 		return err
 	}
 	return os.WriteFile(o.out, []byte(out), 0o644)
+}
+
+// loadAverage is the one-minute load average: other work on the machine
+// shows in every figure.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Fields(string(b))[0]
 }
 
 // shareWithin reads from the webhook's latency histogram the share of its
