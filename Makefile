@@ -14,8 +14,12 @@ help: ## List every target with a one-line description.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
-build: ## Build bin/podgraft with the version stamped in.
+build: build-webhook ## Build bin/podgraft (and bin/podgraft-webhook) with the version stamped in.
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/podgraft ./cmd/podgraft
+
+.PHONY: build-webhook
+build-webhook: ## Build bin/podgraft-webhook, the admission webhook, with the version stamped in.
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/podgraft-webhook ./cmd/podgraft-webhook
 
 .PHONY: schema
 schema: ## Regenerate schema/podgraft.schema.json from the Go types in fn/ (a unit test fails when it is stale).
@@ -46,8 +50,7 @@ image: build ## Build the KRM function image IMAGE:IMAGE_TAG (default ghcr.io/po
 	$(call image-build,podgraft,$(IMAGE):$(IMAGE_TAG))
 
 .PHONY: image-webhook
-image-webhook: ## Build IMAGE-webhook:IMAGE_TAG from cmd/podgraft-webhook, the same way (once that command exists).
-	@test -d cmd/podgraft-webhook || { echo "make image-webhook: cmd/podgraft-webhook does not exist on this branch yet" >&2; exit 1; }
+image-webhook: ## Build IMAGE-webhook:IMAGE_TAG from cmd/podgraft-webhook, the same way.
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/podgraft-webhook ./cmd/podgraft-webhook
 	$(call image-build,podgraft-webhook,$(IMAGE)-webhook:$(IMAGE_TAG))
 
@@ -64,7 +67,7 @@ test: tools lint build vet unit fuzz-smoke e2e ## Run every test: vet, lint, uni
 
 FUZZTIME       ?= 60s
 FUZZ_SMOKETIME ?= 10s
-FUZZ_PKGS      := ./cmd/... ./fn/... ./transformers/...
+FUZZ_PKGS      := ./cmd/... ./fn/... ./transformers/... ./internal/webhook/...
 
 .PHONY: fuzz
 fuzz: ## Run every fuzz target (go test -fuzz) for FUZZTIME each (default 60s); crashers are written to <package>/testdata/fuzz/.
@@ -96,6 +99,7 @@ lint: ## Run golangci-lint (pinned in tools/golangci-lint, config in .golangci.y
 .PHONY: e2e
 e2e: export PODGRAFT_TOOLS_BIN := $(TOOLS_BIN)
 e2e: export PODGRAFT_BIN := $(BIN)/podgraft
+e2e: export PODGRAFT_WEBHOOK_BIN := $(BIN)/podgraft-webhook
 e2e: build tools ## Run the end-to-end tests (tag e2e) against real helm, kustomize, etcd and kube-apiserver.
 	$(GO) test -tags e2e -count=1 ./e2e/...
 
@@ -111,3 +115,10 @@ cluster: ## Run etcd + kube-apiserver for manual testing with bin/tools/helm3; p
 bench: build ## Benchmark podgraft against yaml.v3, kyaml and kustomize; Markdown to stdout and bench/results/latest.md (BENCH_FLAGS=-h lists knobs).
 	@TOOLS_BIN=$(TOOLS_BIN) GO=$(GO) ./tools/build.sh kustomize
 	$(GO) run ./bench/driver -go $(GO) $(BENCH_FLAGS)
+	@$(MAKE) --no-print-directory bench-webhook
+
+.PHONY: bench-webhook
+bench-webhook: export PODGRAFT_TOOLS_BIN := $(TOOLS_BIN)
+bench-webhook: build-webhook ## Load-test podgraft-webhook on loopback and through a kube-apiserver; Markdown to stdout and bench/results/webhook.md (WEBHOOK_BENCH_FLAGS=-h lists knobs).
+	@TOOLS_BIN=$(TOOLS_BIN) GO=$(GO) ./tools/build.sh etcd kube-apiserver
+	$(GO) run ./bench/webhookload -webhook $(BIN)/podgraft-webhook $(WEBHOOK_BENCH_FLAGS)

@@ -174,3 +174,42 @@ func (e *Engine) Names() string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// Generate returns what the grafts generate in each namespace, ConfigMaps,
+// Secrets and claims with the names their workloads there mount, as a run
+// appends them for a targeted workload: podgraft generate, for the
+// admission webhook, which mounts them but cannot create them. A graft
+// whose namespaces (targets, exclude) leave a namespace out gets nothing
+// there, with a warning.
+func (e *Engine) Generate(namespaces []string) ([]*yaml.RNode, framework.Results) {
+	var out []*yaml.RNode
+	var results framework.Results
+	for _, g := range e.grafts {
+		if !g.generates() {
+			continue
+		}
+		p := NewPlan(g)
+		for _, ns := range namespaces {
+			if g.takesNamespace(ns) {
+				p.note(uses{generates: true, namespace: ns, written: ns})
+				continue
+			}
+			results = append(results, newResult(framework.Warning, nil, "",
+				"PodGraft %s does not target namespace %s (spec.targets.namespaces, spec.exclude.namespaces): nothing generated there", g.Name, ns))
+		}
+		for _, item := range p.desired() {
+			out = append(out, item.node)
+		}
+	}
+	return out, results
+}
+
+// Fresh returns an engine of the same grafts with empty plans, for a new
+// run: compiling a graft costs more than a small run.
+func (e *Engine) Fresh() *Engine {
+	f := &Engine{grafts: e.grafts, check: e.check}
+	for _, g := range e.grafts {
+		f.plans = append(f.plans, NewPlan(g))
+	}
+	return f
+}

@@ -216,9 +216,7 @@ func (p *Plan) finishGenerated(held []*yaml.RNode, out *Finished) {
 // volumes generates a resource of r's kind and name, and the graft's
 // namespaces (targets and exclude) take in r's namespace.
 func (g *Graft) produces(r *yaml.RNode) (generatedItem, bool) {
-	ns := g.ns(r)
-	if g.remove || len(g.selector.Targets.Namespaces) > 0 && !matchGlob(g.selector.Targets.Namespaces, ns) ||
-		len(g.selector.Exclude.Namespaces) > 0 && matchGlob(g.selector.Exclude.Namespaces, ns) {
+	if g.remove || !g.takesNamespace(g.ns(r)) {
 		return generatedItem{}, false
 	}
 	for i := range g.spec.Volumes {
@@ -235,6 +233,13 @@ func (g *Graft) produces(r *yaml.RNode) (generatedItem, bool) {
 		return generatedItem{key: g.key(want), node: want, volume: v.Name}, true
 	}
 	return generatedItem{}, false
+}
+
+// takesNamespace reports whether the graft's namespaces (targets and
+// exclude) take in ns.
+func (g *Graft) takesNamespace(ns string) bool {
+	t, x := g.selector.Targets.Namespaces, g.selector.Exclude.Namespaces
+	return (len(t) == 0 || matchGlob(t, ns)) && (len(x) == 0 || !matchGlob(x, ns))
 }
 
 // syncGenerated makes a held generated resource match what the graft

@@ -186,10 +186,10 @@ func (g *Graft) warnClaimTemplates(p *pod, old *Entry, before snapshot, targeted
 	}
 	var what []string
 	for _, name := range now {
-		switch print, ok := before.parts[claimTemplatePart(name)]; {
+		switch prev, ok := before.parts[claimTemplatePart(name)]; {
 		case !slices.Contains(was, name) || !ok:
 			what = append(what, fmt.Sprintf("adds %q", name))
-		case print != after[claimTemplatePart(name)]:
+		case prev != after[claimTemplatePart(name)]:
 			what = append(what, fmt.Sprintf("changes %q", name))
 		}
 	}

@@ -33,6 +33,7 @@ Usage:
   podgraft                                              KRM function: ResourceList on stdin
   podgraft --diff -c graft.yaml FILE ...                show what would change, as a unified diff
   podgraft --check -c graft.yaml FILE ...               list workloads whose grafts are missing or out of date
+  podgraft generate -c graft.yaml --namespace NS        print the ConfigMaps, Secrets and claims the webhook's Pods mount
   podgraft schema                                       print the JSON Schema of the PodGraft config
   podgraft version                                      print the version
   podgraft copy-binary DIR                              copy this binary to DIR/podgraft (init containers)
@@ -72,6 +73,9 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "version" {
 		fmt.Fprintln(stdout, "podgraft", version)
 		return exitOK
+	}
+	if len(args) > 0 && args[0] == "generate" {
+		return runGenerate(args[1:], stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "schema" {
 		return printSchema(args[1:], stdout, stderr)

@@ -54,14 +54,18 @@ func All(files ...string) ([]Block, error) {
 	return out, nil
 }
 
-// MarkdownFiles lists README.md and examples/*/README.md under root.
+// MarkdownFiles lists README.md, examples/*/README.md and
+// deploy/*/README.md under root.
 func MarkdownFiles(root string) ([]string, error) {
 	files := []string{filepath.Join(root, "README.md")}
-	more, err := filepath.Glob(filepath.Join(root, "examples", "*", "README.md"))
-	if err != nil {
-		return nil, err
+	for _, dir := range []string{"examples", "deploy"} {
+		more, err := filepath.Glob(filepath.Join(root, dir, "*", "README.md"))
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, more...)
 	}
-	return append(files, more...), nil
+	return files, nil
 }
 
 func parse(file string) ([]Block, error) {
