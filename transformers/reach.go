@@ -90,6 +90,9 @@ func (p *pod) reachContainer(graft string, e *Entry, r Reach, c container) {
 			seq := node.Ensure(c.node, "volumeMounts", yaml.SequenceNode)
 			insertBefore(seq, mount, func(el *yaml.Node) bool { return later.mounts[c.name()+":"+node.Str(el, "mountPath")] })
 			e.Mounts = insertKey(e.Mounts, key, p.podOrder())
+			if strings.Contains(node.Str(mount, "subPathExpr"), "$("+NamespaceEnv+")") {
+				p.namespaceEnv(graft, e, c.node)
+			}
 		}
 	}
 	if len(r.Probes) > 0 && !c.lifetime() {

@@ -104,8 +104,9 @@ func claimTemplatePart(name string) string { return fmt.Sprintf("volumeClaimTemp
 // other grafts keep on the containers it takes out go with them, from the
 // pod and from their entries.
 func (p *pod) unapply(graft string, e *Entry) {
-	unapply(p.t, e)
 	delete(p.rec, graft)
+	unenv(p.t, e, p.rec)
+	unapply(p.t, e)
 	gone := set(e.containerNames())
 	for _, other := range p.rec {
 		other.forget(gone)
@@ -243,6 +244,32 @@ func unapply(t Template, e *Entry) {
 		resSpec := node.Lookup(t.Resource.YNode(), "spec")
 		removeClaimTemplates(node.Lookup(resSpec, "volumeClaimTemplates"), set(e.ClaimTemplates))
 		node.RemoveIfEmpty(resSpec, "volumeClaimTemplates")
+	}
+}
+
+// unenv takes out the variables e added that no other entry of rec lists.
+func unenv(t Template, e *Entry, rec Record) {
+	shared := map[string]bool{}
+	for _, other := range rec {
+		for _, k := range other.Env {
+			shared[k] = true
+		}
+	}
+	for _, c := range allContainers(node.Lookup(t.Node.YNode(), "spec")) {
+		env := node.Lookup(c.node, "env")
+		if env == nil {
+			continue
+		}
+		kept := env.Content[:0]
+		for _, v := range env.Content {
+			key := c.name() + ":" + node.Str(v, "name")
+			if slices.Contains(e.Env, key) && !shared[key] {
+				continue
+			}
+			kept = append(kept, v)
+		}
+		env.Content = kept
+		node.RemoveIfEmpty(c.node, "env")
 	}
 }
 

@@ -29,6 +29,9 @@ type Entry struct {
 	Volumes        []string          `json:"volumes,omitempty"`
 	Mounts         []string          `json:"mounts,omitempty"` // "<container>:<mountPath>"
 	Probes         []string          `json:"probes,omitempty"` // "<container>:<readiness|liveness|startup>"
+	// Env lists the variables it added: "<container>:<NAME>". One that
+	// another entry lists too is shared, and stays until both are gone.
+	Env []string `json:"env,omitempty"`
 	// Replaced holds the probes an override replaced, keyed like Probes,
 	// so that removal puts the user's probe back.
 	Replaced       map[string]json.RawMessage `json:"replaced,omitempty"`
@@ -223,6 +226,7 @@ func (e *Entry) forget(gone map[string]bool) {
 	}
 	e.Mounts = keep(e.Mounts)
 	e.Probes = keep(e.Probes)
+	e.Env = keep(e.Env)
 	if len(e.Replaced) == 0 {
 		e.Replaced = nil
 	}
@@ -234,7 +238,7 @@ func canonicalRecord(rec Record) string {
 	c := make(map[string]Entry, len(rec))
 	for g, e := range rec {
 		ce := *e
-		for _, l := range []*[]string{&ce.InitContainers, &ce.Sidecars, &ce.Containers, &ce.Volumes, &ce.Mounts, &ce.Probes, &ce.ClaimTemplates, &ce.Generated} {
+		for _, l := range []*[]string{&ce.InitContainers, &ce.Sidecars, &ce.Containers, &ce.Volumes, &ce.Mounts, &ce.Probes, &ce.Env, &ce.ClaimTemplates, &ce.Generated} {
 			*l = append([]string(nil), *l...)
 			sort.Strings(*l)
 		}

@@ -2,6 +2,7 @@ package transformers
 
 import (
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -65,6 +66,12 @@ func (g *Graft) volumes(p *pod) bool {
 		seq := node.Ensure(m.container, "volumeMounts", yaml.SequenceNode)
 		insertBefore(seq, m.mount, func(el *yaml.Node) bool { return later.mounts[m.cname+":"+node.Str(el, "mountPath")] })
 		e.Mounts = append(e.Mounts, m.cname+":"+m.mountPath)
+		if m.isolated {
+			p.namespaceEnv(g.Name, e, m.container)
+		}
+	}
+	if p.failed() {
+		return false
 	}
 	e.Generated = append(e.Generated, generated...)
 	p.changed = true
@@ -84,6 +91,8 @@ type mountWrite struct {
 	cname     string
 	mount     *yaml.Node
 	mountPath string
+	// isolated: the mount expands PODGRAFT_NAMESPACE.
+	isolated bool
 }
 
 func volumeField(i int) string { return "spec.volumes[" + strconv.Itoa(i) + "]" }
@@ -107,7 +116,7 @@ func (g *Graft) planVolume(p *pod, i int, v *v1alpha1.Volume) (volumeWrite, bool
 			node.Set(n, "configMap", ref)
 		}
 	case node.Lookup(n, "hostPath") != nil:
-		if !g.hostPath(p, n, src, v) {
+		if !g.hostPath(p, n, src) {
 			return volumeWrite{}, false
 		}
 	}
@@ -169,43 +178,79 @@ func (g *Graft) planClaimTemplate(p *pod, src string, v *v1alpha1.Volume) (volum
 	return volumeWrite{template: tmpl, name: v.Name}, true
 }
 
-// hostPath applies isolation and the allowed-path policy to the volume's
-// hostPath.path, in place.
-func (g *Graft) hostPath(p *pod, n *yaml.Node, src string, v *v1alpha1.Volume) bool {
-	r := p.res()
-	hp := node.Lookup(n, "hostPath")
-	base := node.Str(hp, "path")
-	final := path.Clean(base)
-	segments := []string{}
-	switch v.Isolate {
-	case v1alpha1.IsolateNamespace:
-		segments = append(segments, r.GetNamespace())
-	case v1alpha1.IsolateWorkload:
-		segments = append(segments, r.GetNamespace(), r.GetName())
-	}
-	if len(segments) > 0 && segments[0] == "" {
-		p.fail("metadata.namespace",
-			"%s: %s isolates its hostPath per namespace (isolate: %s), but the workload has no namespace; set metadata.namespace (helm template --namespace, kustomize namespace:) so that tenants never share a directory",
-			g.Name, src, v.Isolate)
-		return false
-	}
-	for _, s := range segments {
-		if s == "." || s == ".." || strings.ContainsAny(s, `/\`) {
-			p.fail("metadata", "%s: %s: cannot isolate the hostPath under %q: not a single path segment", g.Name, src, s)
-			return false
-		}
-		final = path.Join(final, s)
-	}
+// hostPath checks the volume's hostPath against the allowed-path policy.
+// Isolation does not change the path: it is resolved at runtime, in the
+// mounts (isolated).
+func (g *Graft) hostPath(p *pod, n *yaml.Node, src string) bool {
+	base := path.Clean(node.Str(node.Lookup(n, "hostPath"), "path"))
 	allowed := g.spec.Policy.AllowedHostPaths
-	if !allowedHostPath(final, allowed) {
+	if !allowedHostPath(base, allowed) {
 		p.fail("", "%s: %s.hostPath.path: %q is outside spec.policy.allowedHostPaths (%s)",
-			g.Name, src, final, strings.Join(allowed, ", "))
+			g.Name, src, base, strings.Join(allowed, ", "))
 		return false
-	}
-	if final != base {
-		node.SetString(hp, "path", final)
 	}
 	return true
+}
+
+// NamespaceEnv is the environment variable podgraft gives each container
+// that mounts an isolated hostPath: the pod's namespace, from the downward
+// API, which the mount's subPathExpr expands.
+const NamespaceEnv = "PODGRAFT_NAMESPACE"
+
+// isolated turns a mount of an isolated hostPath into one of a
+// subdirectory that only this namespace (and workload) sees: subPathExpr
+// $(PODGRAFT_NAMESPACE), then the workload's name for isolate: workload,
+// then any subPath the user gave. The namespace is resolved at runtime,
+// since kustomize overlays, Helm and the admission webhook set it after
+// podgraft runs; kubelet creates the directory. The workload's name is
+// the one podgraft sees: a namePrefix applied later does not change it.
+func (g *Graft) isolated(p *pod, v *v1alpha1.Volume, mount *yaml.Node, src string) bool {
+	expr := "$(" + NamespaceEnv + ")"
+	if v.Isolate == v1alpha1.IsolateWorkload {
+		name := p.res().GetName()
+		if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\$()`) {
+			p.fail("metadata.name", "%s: %s: cannot isolate the hostPath under the workload's name %q: not a single path segment", g.Name, src, name)
+			return false
+		}
+		expr += "/" + name
+	}
+	if sub := node.Str(mount, "subPath"); sub != "" {
+		expr += "/" + sub
+		node.Remove(mount, "subPath")
+	}
+	node.SetString(mount, "subPathExpr", expr)
+	return true
+}
+
+// namespaceEnv gives container c the PODGRAFT_NAMESPACE variable an
+// isolated mount expands, recorded in e; a container that has it already,
+// from the downward API, keeps it, shared. Another value is a conflict.
+func (p *pod) namespaceEnv(graft string, e *Entry, c *yaml.Node) {
+	key := node.Str(c, "name") + ":" + NamespaceEnv
+	if slices.Contains(e.Env, key) {
+		return
+	}
+	want := namespaceVar()
+	env := node.Lookup(c, "env")
+	if i := node.IndexByName(env, NamespaceEnv); i >= 0 {
+		if !node.Equal(env.Content[i], want) {
+			p.fail(p.t.Field("spec"), "%s: container %q sets %s, which an isolated hostPath mount needs from the downward API (fieldRef metadata.namespace); rename the container's variable",
+				graft, node.Str(c, "name"), NamespaceEnv)
+			return
+		}
+	} else {
+		env = node.Ensure(c, "env", yaml.SequenceNode)
+		env.Content = append(env.Content, want)
+	}
+	e.Env = append(e.Env, key)
+}
+
+func namespaceVar() *yaml.Node {
+	v := node.New(yaml.MappingNode)
+	node.SetString(v, "name", NamespaceEnv)
+	from := node.Ensure(node.Ensure(v, "valueFrom", yaml.MappingNode), "fieldRef", yaml.MappingNode)
+	node.SetString(from, "fieldPath", "metadata.namespace")
+	return v
 }
 
 // allowedHostPath reports whether p lies under one of the prefixes,
@@ -252,6 +297,9 @@ func (g *Graft) planMounts(p *pod) []mountWrite {
 			for _, c := range targets {
 				cname := c.name()
 				mount := pt.node(reaching)
+				if v.Isolate != "" && v.Isolate != v1alpha1.IsolateNone && !g.isolated(p, v, mount, src) {
+					continue
+				}
 				key := cname + ":" + m.MountPath
 				if other, dup := taken[key]; dup {
 					p.fail(p.t.Field("spec", c.field()), "%s: %s and %s both mount at %q in container %q", g.Name, other, src, m.MountPath, cname)
@@ -268,7 +316,7 @@ func (g *Graft) planMounts(p *pod) []mountWrite {
 						g.Name, src, v.Name, m.MountPath, cname, whose(owner), node.Str(existing, "name"))
 					continue
 				}
-				out = append(out, mountWrite{container: c.node, cname: cname, mount: mount, mountPath: m.MountPath})
+				out = append(out, mountWrite{container: c.node, cname: cname, mount: mount, mountPath: m.MountPath, isolated: v.Isolate == v1alpha1.IsolateNamespace || v.Isolate == v1alpha1.IsolateWorkload})
 			}
 		}
 	}
