@@ -16,7 +16,8 @@ import (
 // a fingerprint of the whole resource (the record aside), the record, and
 // a fingerprint of each part the graft's entry lists.
 type snapshot struct {
-	print uint64
+	// pre is the resource as it was.
+	pre   *yaml.Node
 	rec   string
 	parts map[string]uint64
 	// stale says why the entry was written by another version of the
@@ -25,14 +26,17 @@ type snapshot struct {
 }
 
 func (p *pod) snapshot(e *Entry, hash string) snapshot {
-	return snapshot{print: p.print(), rec: canonicalRecord(p.rec), parts: p.parts(e),
+	return snapshot{pre: node.Clone(p.res().YNode()), rec: canonicalRecord(p.rec), parts: p.parts(e),
 		stale: e.stale(hash, node.Lookup(p.t.Node.YNode(), "spec"))}
 }
 
-// print fingerprints the resource without its graft record.
-func (p *pod) print() uint64 {
+// current reports whether the resource as it was still holds everything
+// applying the graft again gives (the record aside): what the API server
+// or another tool added (defaults, a container) does not count, a value
+// the graft sets that differs does.
+func (p *pod) current(before snapshot) bool {
 	rec := node.Lookup(node.Lookup(node.Lookup(p.t.Node.YNode(), "metadata"), "annotations"), RecordAnnotation)
-	return node.Fingerprint(p.res().YNode(), rec)
+	return before.rec == canonicalRecord(p.rec) && node.Covers(before.pre, p.res().YNode(), rec)
 }
 
 // parts fingerprints each part that e lists, as the pod has it now; a part
@@ -128,8 +132,9 @@ func (g *Graft) report(p *pod, old *Entry, before snapshot, targeted bool) {
 		why = fmt.Sprintf("is out of date (recorded hash %s; the config no longer targets this workload)", old.Hash)
 	case before.stale != "":
 		why = "is out of date (" + before.stale + ")"
-	case before.print == p.print() && before.rec == canonicalRecord(p.rec):
+	case p.current(before):
 		// Current: leave the document as it came.
+		*p.res().YNode() = *before.pre
 		p.changed = false
 		p.results, p.waiting = nil, nil
 		if g.check {

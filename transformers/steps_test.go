@@ -238,11 +238,19 @@ func TestVolumesStep(t *testing.T) {
 }
 
 func TestVolumesHostPathAndFiles(t *testing.T) {
-	g := compile(t, graft("g", "  volumes:\n  - {name: cache, hostPath: {path: /var/cache/shop}, isolate: workload}\n  - {name: conf, files: {a.conf: x}, secret: true}"), Apply)
+	g := compile(t, graft("g", "  volumes:\n  - {name: cache, hostPath: {path: /var/cache/shop}, isolate: workload, mounts: [{containers: [web], mountPath: /cache, subPath: go}]}\n  - {name: conf, files: {a.conf: x}, secret: true}"), Apply)
 	p := withEntry(podOf(t, appPod), g)
 	require.True(t, g.volumes(p))
 	vols := node.Lookup(p.spec, "volumes").Content
-	require.Equal(t, "/var/cache/shop/shop/web", field(vols[0], "hostPath", "path"), "namespace, then workload")
+	require.Equal(t, "/var/cache/shop", field(vols[0], "hostPath", "path"), "the namespace is resolved at runtime, not written into the path")
+	web := containers(p.spec, "containers")[0].node
+	mount := node.Lookup(web, "volumeMounts").Content[0]
+	require.Equal(t, "$(PODGRAFT_NAMESPACE)/web/go", node.Str(mount, "subPathExpr"), "namespace, workload, then the user's subPath")
+	require.Nil(t, node.Lookup(mount, "subPath"), "subPath and subPathExpr are exclusive")
+	env := node.Lookup(web, "env").Content[0]
+	require.Equal(t, "PODGRAFT_NAMESPACE", node.Str(env, "name"))
+	require.Equal(t, "metadata.namespace", field(env, "valueFrom", "fieldRef", "fieldPath"))
+	require.Equal(t, []string{"web:PODGRAFT_NAMESPACE"}, p.entry.Env)
 	require.Equal(t, g.files["conf"].Name("g", "conf"), field(vols[1], "secret", "secretName"))
 	require.Equal(t, []string{"Secret/" + g.files["conf"].Name("g", "conf")}, p.entry.Generated)
 }

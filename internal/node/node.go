@@ -58,6 +58,47 @@ func Lookup(m *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
+// Keys lists the keys of mapping m as the API server reads them: its
+// own, then those its merge keys bring in.
+func Keys(m *yaml.Node) []string {
+	m = resolve(m)
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	add := func(k string) {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	var merged []*yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if k := m.Content[i]; isMergeKey(k) {
+			merged = append(merged, m.Content[i+1])
+		} else {
+			add(k.Value)
+		}
+	}
+	for _, v := range merged {
+		switch v = resolve(v); {
+		case v == nil:
+		case v.Kind == yaml.MappingNode:
+			for _, k := range Keys(v) {
+				add(k)
+			}
+		case v.Kind == yaml.SequenceNode:
+			for _, el := range v.Content {
+				for _, k := range Keys(el) {
+					add(k)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // isMergeKey reports whether k is a YAML merge key ("<<").
 func isMergeKey(k *yaml.Node) bool { return k.Value == "<<" && k.Tag == "!!merge" }
 
@@ -491,6 +532,49 @@ func Equal(a, b *yaml.Node) bool {
 		return true
 	case yaml.DocumentNode:
 		return len(a.Content) == len(b.Content) && (len(a.Content) == 0 || Equal(a.Content[0], b.Content[0]))
+	}
+	return false
+}
+
+// Covers reports whether actual holds every value desired holds (the
+// skip nodes of desired aside):
+// mappings may have more keys (the defaults the API server fills in, a
+// field another tool adds), lists must have the same items in order, each
+// covering, and scalars must be equal. It is how a grafted part is found
+// to be still what the graft adds, in a pod read back from a cluster too.
+func Covers(actual, desired *yaml.Node, skip ...*yaml.Node) bool {
+	actual, desired = resolve(actual), resolve(desired)
+	if desired != nil && slices.Contains(skip, desired) {
+		return true
+	}
+	if actual == nil || desired == nil {
+		return actual == desired
+	}
+	if actual.Kind != desired.Kind {
+		return false
+	}
+	switch desired.Kind {
+	case yaml.ScalarNode:
+		return actual.Value == desired.Value && scalarTag(actual) == scalarTag(desired)
+	case yaml.SequenceNode:
+		if len(actual.Content) != len(desired.Content) {
+			return false
+		}
+		for i := range desired.Content {
+			if !Covers(actual.Content[i], desired.Content[i], skip...) {
+				return false
+			}
+		}
+		return true
+	case yaml.MappingNode:
+		for _, key := range Keys(desired) {
+			if !Covers(Lookup(actual, key), Lookup(desired, key), skip...) {
+				return false
+			}
+		}
+		return true
+	case yaml.DocumentNode:
+		return len(actual.Content) == len(desired.Content) && (len(desired.Content) == 0 || Covers(actual.Content[0], desired.Content[0], skip...))
 	}
 	return false
 }
