@@ -97,7 +97,7 @@ func (e *Engine) Document(r *yaml.RNode) Result {
 // duplicate one the input has). Every other document is done with as
 // soon as it is grafted.
 func (e *Engine) Holds(r *yaml.RNode) bool {
-	if _, ok := r.GetLabels()[GeneratedLabel]; ok {
+	if _, ok := metaMap(r, "labels")[GeneratedLabel]; ok {
 		return true
 	}
 	if r.GetApiVersion() != "v1" {
@@ -105,7 +105,7 @@ func (e *Engine) Holds(r *yaml.RNode) bool {
 	}
 	switch r.GetKind() {
 	case "Service":
-		if _, ok := r.GetAnnotations()[RecordAnnotation]; ok {
+		if _, ok := metaMap(r, "annotations")[RecordAnnotation]; ok {
 			return true
 		}
 		return slices.ContainsFunc(e.grafts, func(g *Graft) bool { return len(g.fronts) > 0 })
@@ -129,7 +129,7 @@ func (e *Engine) Finish(held []*yaml.RNode) Finished {
 
 // IsGenerated reports whether podgraft generated r.
 func IsGenerated(r *yaml.RNode) bool {
-	_, ok := r.GetLabels()[GeneratedLabel]
+	_, ok := metaMap(r, "labels")[GeneratedLabel]
 	return ok
 }
 
@@ -145,7 +145,7 @@ func (e *Engine) GeneratedOrder(nodes []*yaml.RNode) []int {
 	}
 	keys := make([]key, len(nodes))
 	for i, r := range nodes {
-		keys[i] = key{graft: r.GetLabels()[GeneratedLabel], rank: -1}
+		keys[i] = key{graft: metaMap(r, "labels")[GeneratedLabel], rank: -1}
 		for _, p := range e.plans {
 			if rank, ok := p.Rank(r); ok {
 				keys[i].rank = rank

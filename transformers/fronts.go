@@ -75,7 +75,7 @@ func (g *Graft) uses(r *yaml.RNode, tmpls []Template, targeted bool, results *fr
 		return u
 	}
 	for _, t := range tmpls {
-		info := podInfo{id: Ref(r), namespace: g.ns(r), labels: labels.Set(t.Node.GetLabels()), targeted: targeted,
+		info := podInfo{id: Ref(r), namespace: g.ns(r), labels: labels.Set(metaMap(t.Node, "labels")), targeted: targeted,
 			named: map[string]portRef{}, app: map[string]portRef{}}
 		spec := node.Lookup(t.Node.YNode(), "spec")
 		for _, c := range allContainers(spec) {
@@ -251,17 +251,17 @@ func (p *Plan) selectedPods(svc *yaml.RNode) (targeted, others []podInfo) {
 		return nil, nil // a Service without a selector has no pods to front
 	}
 	set := labels.Set{}
-	for i := 0; i+1 < len(selector.Content); i += 2 {
-		set[selector.Content[i].Value] = selector.Content[i+1].Value
+	for _, k := range node.Keys(selector) {
+		set[k] = node.Scalar(node.Lookup(selector, k))
 	}
 	sel := labels.SelectorFromSet(set)
 	// Only the pods that carry the selector's rarest label can match.
 	ns := p.g.ns(svc)
 	var candidates []int
-	for i := 0; i+1 < len(selector.Content); i += 2 {
-		c := p.byLabel[ns][selector.Content[i].Value+"="+selector.Content[i+1].Value]
-		if i == 0 || len(c) < len(candidates) {
-			candidates = c
+	first := true
+	for k, v := range set {
+		if c := p.byLabel[ns][k+"="+v]; first || len(c) < len(candidates) {
+			candidates, first = c, false
 		}
 	}
 	for _, i := range candidates {

@@ -165,7 +165,7 @@ func (p *Plan) finishGenerated(held []*yaml.RNode, out *Finished) {
 		if out.Drop[r] {
 			continue
 		}
-		owner := r.GetLabels()[GeneratedLabel]
+		owner := metaMap(r, "labels")[GeneratedLabel]
 		if owner != g.Name {
 			if r.GetKind() == "PersistentVolumeClaim" {
 				foreign[g.key(r)] = true
@@ -296,7 +296,7 @@ func syncKeepAnnotations(have, want *yaml.Node) bool {
 // Rank is where r comes among the resources the plan generates, for
 // ordering them canonically; ok is false when the plan does not generate r.
 func (p *Plan) Rank(r *yaml.RNode) (rank int, ok bool) {
-	if r.GetLabels()[GeneratedLabel] != p.g.Name {
+	if metaMap(r, "labels")[GeneratedLabel] != p.g.Name {
 		return 0, false
 	}
 	rank, ok = p.rank[p.g.key(r)]

@@ -21,6 +21,21 @@ func Ref(r *yaml.RNode) *yaml.ResourceIdentifier {
 	}
 }
 
+// metaMap reads metadata.labels or metadata.annotations of r the way the
+// API server does, through aliases and merge keys.
+func metaMap(r *yaml.RNode, field string) map[string]string {
+	m := node.Lookup(node.Lookup(r.YNode(), "metadata"), field)
+	keys := node.Keys(m)
+	if len(keys) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(keys))
+	for _, k := range keys {
+		out[k] = node.Scalar(node.Lookup(m, k))
+	}
+	return out
+}
+
 // Describe names a resource the way messages do: "Deployment shop/web".
 func Describe(r *yaml.RNode) string {
 	return DescribeRef(Ref(r))

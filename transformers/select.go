@@ -58,7 +58,7 @@ func (s Selector) Selects(r *yaml.RNode, tk TemplateKind) (targeted bool, skip *
 	if !s.Targets.matchesAll(r, tk, ns) || s.Exclude.matchesAny(r, tk, ns) {
 		return false, nil
 	}
-	if r.GetAnnotations(HelmHookAnnotation)[HelmHookAnnotation] != "" && !s.HelmHooks {
+	if metaMap(r, "annotations")[HelmHookAnnotation] != "" && !s.HelmHooks {
 		return false, newResult(framework.Warning, r, "metadata.annotations",
 			"skipped by %s: a Helm hook (%s); set spec.targets.helmHooks: true to graft hooks", s.Graft, HelmHookAnnotation)
 	}
@@ -72,7 +72,7 @@ func (s Selector) Selects(r *yaml.RNode, tk TemplateKind) (targeted bool, skip *
 // optedOut looks for the opt-out annotation on the workload and on its pod
 // template.
 func optedOut(r *yaml.RNode, tk TemplateKind) bool {
-	if r.GetAnnotations(InjectAnnotation)[InjectAnnotation] == "false" {
+	if metaMap(r, "annotations")[InjectAnnotation] == "false" {
 		return true
 	}
 	tmpls, _ := templates(r, tk)
@@ -94,7 +94,7 @@ func (m Match) matchesAll(r *yaml.RNode, tk TemplateKind, ns string) bool {
 	if len(m.Namespaces) > 0 && !matchGlob(m.Namespaces, ns) {
 		return false
 	}
-	if m.Labels != nil && !m.Labels.Empty() && !m.Labels.Matches(labels.Set(r.GetLabels())) {
+	if m.Labels != nil && !m.Labels.Empty() && !m.Labels.Matches(labels.Set(metaMap(r, "labels"))) {
 		return false
 	}
 	if len(m.Annotations) > 0 && !matchAnnotations(m.Annotations, r) {
@@ -107,7 +107,7 @@ func (m Match) matchesAny(r *yaml.RNode, tk TemplateKind, ns string) bool {
 	return (len(m.Kinds) > 0 && matchKind(m.Kinds, tk)) ||
 		(len(m.Names) > 0 && matchGlob(m.Names, r.GetName())) ||
 		(len(m.Namespaces) > 0 && matchGlob(m.Namespaces, ns)) ||
-		(m.Labels != nil && !m.Labels.Empty() && m.Labels.Matches(labels.Set(r.GetLabels()))) ||
+		(m.Labels != nil && !m.Labels.Empty() && m.Labels.Matches(labels.Set(metaMap(r, "labels")))) ||
 		(len(m.Annotations) > 0 && matchAnnotations(m.Annotations, r))
 }
 
@@ -130,7 +130,7 @@ func matchGlob(globs []string, value string) bool {
 }
 
 func matchAnnotations(want map[string]string, r *yaml.RNode) bool {
-	have := r.GetAnnotations()
+	have := metaMap(r, "annotations")
 	for k, v := range want {
 		if got, ok := have[k]; !ok || got != v {
 			return false

@@ -59,12 +59,14 @@ func CheckMetadata(n *yaml.Node, path string) error {
 			return &ShapeError{Field: node.Path(mpath, key), Msg: "must be a mapping, not a " + node.Kind(v)}
 		}
 		for i := 0; i+1 < len(v.Content); i += 2 {
-			k, val := v.Content[i], v.Content[i+1]
-			if k.Kind != yaml.ScalarNode {
+			if k := v.Content[i]; k.Kind != yaml.ScalarNode {
 				return &ShapeError{Field: node.Path(mpath, key), Msg: "keys must be strings, not a " + node.Kind(k)}
 			}
-			if val.Kind != yaml.ScalarNode {
-				return &ShapeError{Field: node.Path(mpath, key, k.Value), Msg: "must be a string, not a " + node.Kind(val)}
+		}
+		// As the API server reads them: merge keys bring keys in.
+		for _, k := range node.Keys(v) {
+			if val := node.Lookup(v, k); val != nil && val.Kind != yaml.ScalarNode {
+				return &ShapeError{Field: node.Path(mpath, key, k), Msg: "must be a string, not a " + node.Kind(val)}
 			}
 		}
 	}
