@@ -22,6 +22,7 @@ var subcommands = []func() *cobra.Command{
 	newSchemaCommand,
 	newVersionCommand,
 	newCopyBinaryCommand,
+	newCompletionCommand,
 }
 
 // Run is the whole CLI. main only calls it, so tests run it in-process.
@@ -172,6 +173,7 @@ Examples:
   podgraft schema > podgraft.schema.json
   kpt fn eval --exec podgraft --fn-config graft.yaml
   kustomize build --enable-alpha-plugins --enable-exec .   (graft.yaml listed under transformers:)
+  source <(podgraft completion bash)
 
 `
 

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,6 +33,8 @@ func TestUsageErrors(t *testing.T) {
 		"version with an argument":  {[]string{"version", "now"}, `podgraft version takes no arguments, got ["now"]`},
 		"schema with an argument":   {[]string{"schema", "x"}, `podgraft schema takes no arguments, got ["x"]`},
 		"a flag of another command": {[]string{"schema", "-c", graft}, "unknown shorthand flag: 'c' in -c"},
+		"completion without shell":  {[]string{"completion"}, "podgraft completion takes one shell: bash, zsh or fish"},
+		"completion of tcsh":        {[]string{"completion", "tcsh"}, `podgraft completion takes one shell: bash, zsh or fish; got ["tcsh"]`},
 		"copy-binary, two folders":  {[]string{"copy-binary", "a", "b"}, "podgraft copy-binary DIR"},
 		// The Go flag spellings the old help printed; pflag would read
 		// -check as -c heck and -config as -c onfig.
@@ -69,14 +73,17 @@ func TestHelpExitsZero(t *testing.T) {
 		args []string
 		want []string
 	}{
-		"--help":             {[]string{"--help"}, []string{"Examples:", "Commands:", "Flags:", "Exit codes:"}},
-		"-h":                 {[]string{"-h"}, []string{"Examples:", "Commands:"}},
-		"help":               {[]string{"help"}, []string{"Examples:", "Commands:"}},
-		"--help with flags":  {[]string{"-c", "graft.yaml", "--diff", "--help"}, []string{"Examples:"}},
-		"schema --help":      {[]string{"schema", "--help"}, []string{"podgraft schema [flags]", "yaml-language-server", "podgraft schema > podgraft.schema.json"}},
-		"help schema":        {[]string{"help", "schema"}, []string{"podgraft schema [flags]"}},
-		"version --help":     {[]string{"version", "--help"}, []string{"podgraft version [flags]"}},
-		"copy-binary --help": {[]string{"copy-binary", "-h"}, []string{"podgraft copy-binary DIR [flags]", "podgraft copy-binary /opt/podgraft/bin"}},
+		"--help":              {[]string{"--help"}, []string{"Examples:", "Commands:", "Flags:", "Exit codes:"}},
+		"-h":                  {[]string{"-h"}, []string{"Examples:", "Commands:"}},
+		"help":                {[]string{"help"}, []string{"Examples:", "Commands:"}},
+		"--help with flags":   {[]string{"-c", "graft.yaml", "--diff", "--help"}, []string{"Examples:"}},
+		"schema --help":       {[]string{"schema", "--help"}, []string{"podgraft schema [flags]", "yaml-language-server", "podgraft schema > podgraft.schema.json"}},
+		"help schema":         {[]string{"help", "schema"}, []string{"podgraft schema [flags]"}},
+		"version --help":      {[]string{"version", "--help"}, []string{"podgraft version [flags]"}},
+		"copy-binary --help":  {[]string{"copy-binary", "-h"}, []string{"podgraft copy-binary DIR [flags]", "podgraft copy-binary /opt/podgraft/bin"}},
+		"completion --help":   {[]string{"completion", "--help"}, []string{"podgraft completion bash|zsh|fish [flags]", "source <(podgraft completion bash)"}},
+		"help completion":     {[]string{"help", "completion"}, []string{"podgraft completion bash|zsh|fish"}},
+		"completion -h, bash": {[]string{"completion", "bash", "-h"}, []string{"podgraft completion bash|zsh|fish"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			stdout, stderr, code := runCLI(t, nil, tc.args...)
@@ -96,7 +103,7 @@ func TestHelpListsEveryFlagAndCommand(t *testing.T) {
 	require.Equal(t, exitOK, code)
 	for _, want := range []string{
 		"-c, --config FILE", "--remove", "--check", "--diff", "--color WHEN", "-v, --verbose", "--version", "-h, --help",
-		"copy-binary ", "schema ", "version ",
+		"completion ", "copy-binary ", "schema ", "version ",
 		"PODGRAFT_CONFIG",
 	} {
 		require.Contains(t, stdout, want)
@@ -153,4 +160,77 @@ func TestFlagSpellings(t *testing.T) {
 		require.Contains(t, stdout, "name: proxy")
 		require.Contains(t, stdout, "name: logs")
 	})
+}
+
+// TestCompletionScripts: each shell's script comes from cobra's generator
+// for podgraft, and each parses in its shell where that shell is here.
+func TestCompletionScripts(t *testing.T) {
+	for shell, tc := range map[string]struct {
+		marker string   // a line only this shell's script has
+		check  []string // parse the script without running it
+	}{
+		"bash": {"complete -o default -F __start_podgraft podgraft", []string{"bash", "-n"}},
+		"zsh":  {"#compdef podgraft", []string{"zsh", "-n"}},
+		"fish": {"complete -c podgraft -n '__podgraft_clear_perform_completion_once_result'", []string{"fish", "--no-execute"}},
+	} {
+		t.Run(shell, func(t *testing.T) {
+			stdout, stderr, code := runCLI(t, nil, "completion", shell)
+			require.Equal(t, exitOK, code, stderr)
+			require.Empty(t, stderr)
+			require.Contains(t, stdout, tc.marker)
+			require.Contains(t, stdout, "__complete", "the script asks podgraft for candidates")
+
+			if _, err := exec.LookPath(tc.check[0]); err != nil {
+				if shell == "bash" {
+					t.Fatal("bash is needed to check the bash script")
+				}
+				t.Skipf("%s is not installed: the script is not parsed", tc.check[0])
+			}
+			script := filepath.Join(t.TempDir(), "podgraft."+shell)
+			require.NoError(t, os.WriteFile(script, []byte(stdout), 0o644))
+			out, err := exec.Command(tc.check[0], append(tc.check[1:], script)...).CombinedOutput()
+			require.NoError(t, err, "%s does not parse the script:\n%s", shell, out)
+		})
+	}
+}
+
+// TestCompletionCandidates asks podgraft what the shells ask it
+// (podgraft __complete ARGS... PARTIAL): candidates, one a line, then
+// ":<directive>", cobra's bit set that tells the shell what to add.
+func TestCompletionCandidates(t *testing.T) {
+	const (
+		filesToo    = ":0"  // ShellCompDirectiveDefault: the shell completes files
+		noFiles     = ":4"  // ShellCompDirectiveNoFileComp
+		filesByExt  = ":8"  // ShellCompDirectiveFilterFileExt: the candidates are extensions
+		directories = ":16" // ShellCompDirectiveFilterDirs
+	)
+	for name, tc := range map[string]struct {
+		args      []string
+		want      []string
+		directive string
+	}{
+		"-c completes YAML files":       {[]string{"-c", ""}, []string{"yaml", "yml"}, filesByExt},
+		"--config too":                  {[]string{"--diff", "--config", ""}, []string{"yaml", "yml"}, filesByExt},
+		"FILE arguments complete files": {[]string{"-c", "graft.yaml", ""}, nil, filesToo},
+		"after a first FILE too":        {[]string{"-c", "graft.yaml", "app.yaml", ""}, nil, filesToo},
+		"commands, else files":          {[]string{""}, []string{"completion", "copy-binary", "help", "schema", "version"}, filesToo},
+		"a command by its prefix":       {[]string{"sch"}, []string{"schema"}, filesToo},
+		"flags":                         {[]string{"--c"}, []string{"--check", "--color", "--config"}, noFiles},
+		"--color's values":              {[]string{"--color", ""}, []string{"auto", "always", "never"}, noFiles},
+		"completion's shells":           {[]string{"completion", ""}, []string{"bash", "zsh", "fish"}, noFiles},
+		"copy-binary completes folders": {[]string{"copy-binary", ""}, nil, directories},
+	} {
+		t.Run(name, func(t *testing.T) {
+			stdout, stderr, code := runCLI(t, nil, append([]string{"__completeNoDesc"}, tc.args...)...)
+			require.Equal(t, exitOK, code, stderr)
+			lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+			require.Equal(t, tc.directive, lines[len(lines)-1], stdout)
+			for _, want := range tc.want {
+				require.Contains(t, lines[:len(lines)-1], want, stdout)
+			}
+			if tc.want == nil {
+				require.Len(t, lines, 1, "no candidates: %s", stdout)
+			}
+		})
+	}
 }
