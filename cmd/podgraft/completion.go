@@ -21,11 +21,12 @@ func newCompletionCommand() *cobra.Command {
 		Short: "Print the shell completion script for bash, zsh or fish",
 		Long: `Print the shell completion script for bash, zsh or fish. It completes
 podgraft's commands and flags, YAML files after -c, and files as arguments.
-The script calls podgraft to complete, so podgraft must be on PATH.`,
-		Example: `  source <(podgraft completion bash)                       # bash, this shell (needs bash-completion)
-  podgraft completion bash > /etc/bash_completion.d/podgraft  # bash, every shell
-  podgraft completion zsh > "${fpath[1]}/_podgraft"           # zsh (compinit loads it)
-  podgraft completion fish > ~/.config/fish/completions/podgraft.fish`,
+The script calls podgraft to complete, so podgraft must be on PATH; the bash
+script needs the bash-completion package.`,
+		Example: `  source <(podgraft completion bash)                                              # bash, this shell
+  podgraft completion bash > ~/.local/share/bash-completion/completions/podgraft  # bash, every new shell
+  podgraft completion zsh > "${fpath[1]}/_podgraft"                               # zsh (compinit loads it)
+  podgraft completion fish > ~/.config/fish/completions/podgraft.fish             # fish`,
 		ValidArgs: []string{"bash", "zsh", "fish"},
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 || completionShells[args[0]] == nil {
