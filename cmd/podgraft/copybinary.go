@@ -1,29 +1,46 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/spf13/cobra"
 )
 
-// copyBinary copies the running podgraft binary to <dir>/podgraft. The
-// image is FROM scratch, with no shell and no cp, so this is how an init
-// container hands podgraft to another container through a shared volume
-// (the Argo CD plugin sidecar in deploy/argocd). The file appears whole or
-// not at all: it is written next to its final name and renamed.
-func copyBinary(args []string, stdout, stderr io.Writer) int {
-	if len(args) != 1 || args[0] == "" {
-		fmt.Fprintln(stderr, "podgraft: usage: podgraft copy-binary DIR (copies this binary to DIR/podgraft)")
-		return exitUsage
+// newCopyBinaryCommand copies the running podgraft binary to
+// <dir>/podgraft. The image is FROM scratch, with no shell and no cp, so
+// this is how an init container hands podgraft to another container
+// through a shared volume (the Argo CD plugin sidecar in deploy/argocd).
+// The file appears whole or not at all: it is written next to its final
+// name and renamed.
+func newCopyBinaryCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "copy-binary DIR",
+		Short: "Copy this binary to DIR/podgraft (init containers)",
+		Long: `Copy this binary to DIR/podgraft. podgraft's image is FROM scratch, with no
+shell and no cp: an init container runs this to hand podgraft to another
+container through a shared volume, as the Argo CD plugin does.`,
+		Example: "  podgraft copy-binary /opt/podgraft/bin",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 || args[0] == "" {
+				return errors.New("podgraft copy-binary DIR (copies this binary to DIR/podgraft)")
+			}
+			return nil
+		},
+		ValidArgsFunction: cobra.FixedCompletions(nil, cobra.ShellCompDirectiveFilterDirs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dest := filepath.Join(args[0], "podgraft")
+			if err := copySelf(dest); err != nil {
+				fmt.Fprintln(cmd.ErrOrStderr(), "podgraft: error: copy-binary:", err)
+				return exit(exitError)
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "podgraft", version, "copied to", dest)
+			return nil
+		},
 	}
-	dest := filepath.Join(args[0], "podgraft")
-	if err := copySelf(dest); err != nil {
-		fmt.Fprintln(stderr, "podgraft: error: copy-binary:", err)
-		return exitError
-	}
-	fmt.Fprintln(stdout, "podgraft", version, "copied to", dest)
-	return exitOK
 }
 
 func copySelf(dest string) error {

@@ -199,6 +199,7 @@ func writeUnified(b *strings.Builder, from, to, before, after string, color bool
 type colorMode string
 
 func (c *colorMode) String() string { return string(*c) }
+func (c *colorMode) Type() string   { return "string" }
 
 func (c *colorMode) Set(v string) error {
 	switch v {

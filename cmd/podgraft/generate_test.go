@@ -60,7 +60,7 @@ func TestGenerateErrors(t *testing.T) {
 	}{
 		"no config":        {args: []string{"-n", "shop"}, code: exitUsage, stderr: "podgraft: usage: generate needs a config (-c graft.yaml)"},
 		"no namespace":     {args: []string{"-c", targeted}, code: exitUsage, stderr: "podgraft: usage: generate needs a namespace (--namespace NS)"},
-		"files given":      {args: []string{"-c", targeted, "-n", "shop", "app.yaml"}, code: exitUsage, stderr: "generate takes no files"},
+		"files given":      {args: []string{"-c", targeted, "-n", "shop", "app.yaml"}, code: exitUsage, stderr: "podgraft generate takes no arguments"},
 		"a bad namespace":  {args: []string{"-c", targeted, "-n", "Shop"}, code: exitError, stderr: `podgraft: error: --namespace "Shop": not a namespace name`},
 		"a missing config": {args: []string{"-c", dir + "/nope.yaml", "-n", "shop"}, code: exitError, stderr: "podgraft: error: config: open " + dir + "/nope.yaml"},
 		"untargeted":       {args: []string{"-c", targeted, "-n", "shop", "-n", "blog"}, code: exitOK, stdout: true, stderr: "podgraft: warning: PodGraft conf does not target namespace blog (spec.targets.namespaces, spec.exclude.namespaces): nothing generated there"},

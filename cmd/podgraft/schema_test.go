@@ -25,7 +25,7 @@ func TestSchemaCommand(t *testing.T) {
 }
 
 func TestHelpShowsEveryMode(t *testing.T) {
-	_, stderr, code := runCLI(t, nil, "--help")
+	stdout, _, code := runCLI(t, nil, "--help")
 	require.Equal(t, exitOK, code)
 	for _, want := range []string{
 		"podgraft -c graft.yaml",                 // standalone
@@ -36,8 +36,8 @@ func TestHelpShowsEveryMode(t *testing.T) {
 		"podgraft schema",                        // schema
 		"# yaml-language-server: $schema=",       // editors
 		"With --diff: 0 no changes, 1 changes, 2 any error.",
-		"-color",
+		"--color",
 	} {
-		require.Contains(t, stderr, want)
+		require.Contains(t, stdout, want, "help goes to stdout, as kubectl's and helm's do")
 	}
 }
