@@ -63,6 +63,9 @@ func readResourceList(input []byte) (*kio.ByteReadWriter, []*yaml.RNode, error) 
 			return nil, nil, fmt.Errorf("ResourceList items: must be a list, not a %s", node.Kind(list))
 		}
 		for _, it := range list.Content {
+			if node.IsNull(it) {
+				continue // an item without content, as ParseDocument skips a document
+			}
 			items = append(items, yaml.NewRNode(it))
 		}
 	}

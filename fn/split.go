@@ -6,6 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/podgraft/podgraft/internal/node"
 )
 
 // DocumentReader splits a YAML stream into documents at "---" lines, the
@@ -68,4 +72,23 @@ func (d *DocumentReader) line() ([]byte, error) {
 		}
 		return chunk, nil
 	}
+}
+
+// ParseDocument parses one document that DocumentReader returned. It
+// returns nil for a document without content, wherever it comes in the
+// stream: comments and blank lines only, an empty document after a "---"
+// ("---\n# Source: …\n", which Helm renders for a template whose body is
+// switched off), or a null. kubectl and kyaml skip those too.
+func ParseDocument(raw []byte) (*yaml.Node, error) {
+	var doc yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(raw)).Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("invalid YAML: %w", err)
+	}
+	if len(doc.Content) == 0 || node.IsNull(doc.Content[0]) {
+		return nil, nil
+	}
+	return &doc, nil
 }

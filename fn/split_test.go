@@ -53,3 +53,32 @@ func TestDocumentReader(t *testing.T) {
 		})
 	}
 }
+
+func TestParseDocument(t *testing.T) {
+	tests := map[string]struct {
+		raw   string
+		empty bool
+	}{
+		"a resource":                                {raw: "apiVersion: v1\nkind: ConfigMap\n"},
+		"comments only":                             {raw: "# Source: shop/templates/hpa.yaml\n", empty: true},
+		"the stream's opening separator, comments":  {raw: "---\n# Source: shop/templates/hpa.yaml\n", empty: true},
+		"the stream's opening separator, nothing":   {raw: "---\n", empty: true},
+		"blank lines":                               {raw: "\n  \n", empty: true},
+		"an explicit null, which kubectl skips too": {raw: "null\n", empty: true},
+		"a tilde":                                   {raw: "~\n", empty: true},
+		"an empty string is content":                {raw: "''\n"},
+		"a list is content":                         {raw: "- a\n"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			doc, err := fn.ParseDocument([]byte(tc.raw))
+			require.NoError(t, err)
+			if tc.empty {
+				require.Nil(t, doc)
+				return
+			}
+			require.NotNil(t, doc)
+			require.Len(t, doc.Content, 1)
+		})
+	}
+}
