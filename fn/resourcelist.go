@@ -22,15 +22,32 @@ import (
 const usageKRM = "without -c, podgraft is a KRM function and reads one ResourceList (apiVersion: " +
 	kio.ResourceListAPIVersion + ", kind: " + kio.ResourceListKind + ") on stdin; to graft a plain YAML stream, give a config with -c"
 
-// readResourceList reads the input of KRM mode the way kyaml's
-// ByteReadWriter does, but checks the shape first: kyaml takes any other
-// input for a plain stream (and would write a plain stream back, which no
-// orchestrator can read), and takes the entries of a non-list items for
-// items. The returned ByteReadWriter writes the ResourceList back.
+// readResourceList reads the input of KRM mode as kyaml's ByteReadWriter
+// does, but checks the shape first: kyaml takes any other input for a
+// plain stream (and would write a plain stream back, which no orchestrator
+// can read), and takes the entries of a non-list items for items. Its
+// documents are split as standalone mode splits them, so that a document
+// without content, an end marker and directives mean the same in both
+// modes (kyaml's reader silently drops a document after "..."). The
+// returned ByteReadWriter writes the ResourceList back.
 func readResourceList(input []byte) (*kio.ByteReadWriter, []*yaml.RNode, error) {
-	docs, err := (&kio.ByteReader{Reader: bytes.NewReader(input), OmitReaderAnnotations: true, DisableUnwrapping: true}).Read()
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading the ResourceList: %w", err)
+	var docs []*yaml.Node
+	reader := NewDocumentReader(bytes.NewReader(input))
+	for {
+		raw, err := reader.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var doc *yaml.Node
+		if err == nil {
+			doc, err = ParseDocument(raw)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading the ResourceList: %w", err)
+		}
+		if doc != nil {
+			docs = append(docs, doc.Content[0])
+		}
 	}
 	if len(docs) == 0 {
 		return nil, nil, errors.New("stdin is empty: " + usageKRM)
@@ -38,7 +55,7 @@ func readResourceList(input []byte) (*kio.ByteReadWriter, []*yaml.RNode, error) 
 	if len(docs) > 1 {
 		return nil, nil, fmt.Errorf("stdin holds %d YAML documents, not one ResourceList: %s", len(docs), usageKRM)
 	}
-	rl := docs[0].YNode()
+	rl := docs[0]
 	if rl.Kind != yaml.MappingNode {
 		return nil, nil, fmt.Errorf("stdin is a %s, not a ResourceList: %s", node.Kind(rl), usageKRM)
 	}

@@ -246,17 +246,14 @@ func seqStyleSample(docs []document) []byte {
 	return nil
 }
 
-// writeStream writes the documents, separated by "---", through one
-// buffered writer.
+// writeStream writes the documents, separated by "---" (see Separator),
+// through one buffered writer.
 func writeStream(w io.Writer, docs []document) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
+	var prev []byte
 	for i, d := range docs {
 		if i > 0 {
-			sep := "---\n"
-			if bytes.Contains(d.raw, []byte("\r\n")) {
-				sep = "---\r\n" // the separator follows the document's line endings
-			}
-			if _, err := bw.WriteString(sep); err != nil {
+			if _, err := bw.WriteString(Separator(prev, d.raw)); err != nil {
 				return err
 			}
 		}
@@ -268,6 +265,7 @@ func writeStream(w io.Writer, docs []document) error {
 				return err
 			}
 		}
+		prev = d.raw
 		docs[i].raw = nil // written: let it go
 	}
 	return bw.Flush()
