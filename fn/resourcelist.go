@@ -136,12 +136,22 @@ func itemFile(it *yaml.RNode) *framework.File {
 	return &framework.File{Path: path, Index: n}
 }
 
-// locateItems tells results about items which file they came from.
+// locateItems tells results about items which file they came from; about
+// the items of a List, the List's.
 func locateItems(results framework.Results, items []*yaml.RNode) {
 	byRef := map[yaml.ResourceIdentifier]*framework.File{}
+	var note func(it *yaml.RNode, f *framework.File)
+	note = func(it *yaml.RNode, f *framework.File) {
+		byRef[*transformers.Ref(it)] = f
+		if transformers.IsList(it) {
+			for _, in := range transformers.ListItems(it) {
+				note(in, f)
+			}
+		}
+	}
 	for _, it := range items {
 		if f := itemFile(it); f != nil {
-			byRef[*transformers.Ref(it)] = f
+			note(it, f)
 		}
 	}
 	for _, r := range results {

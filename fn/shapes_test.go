@@ -85,6 +85,10 @@ func TestStreamShapes(t *testing.T) {
 			input: shapeConfigMap + "---\n%YAML 1.1\n---\n" + shapeDeployment + "...\n%TAG !k! tag:kubernetes.io,2024:\n---\n" + shapeConfigMap + "data: {a: !k!str b}\n",
 			want:  []string{"ConfigMap settings", "Deployment web (grafted)", "ConfigMap settings"},
 		},
+		"a List's items are grafted where they stand, nested Lists too": {
+			input: listOf(shapeConfigMap, listOf(shapeDeployment)) + "---\n" + shapeDeployment,
+			want:  []string{"List (grafted)", "Deployment web (grafted)"},
+		},
 		"directives after a document without its end marker": {
 			input: shapeDeployment + "%YAML 1.1\n---\n" + shapeConfigMap,
 			want:  []string{"Deployment web (grafted)", "ConfigMap settings"},
@@ -109,14 +113,26 @@ func TestStreamShapes(t *testing.T) {
 func TestResourceListShapes(t *testing.T) {
 	rl := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig:\n" + indent(shapesGraft) +
 		"items:\n- # an item without content\n" + "-" + indent(shapeDeployment)[1:]
+	rlWith := func(items ...string) string {
+		s := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig:\n" + indent(shapesGraft) + "items:\n"
+		for _, it := range items {
+			s += "-" + indent(it)[1:]
+		}
+		return s
+	}
 	tests := map[string]struct {
 		input   string
+		want    []string
 		wantErr string
 	}{
-		"comment-only documents around it":                     {input: "---\n# c\n---\n" + rl + "---\n# d\n"},
-		"its end marker":                                       {input: rl + "...\n"},
-		"a document after its end marker":                      {input: rl + "...\n" + shapeConfigMap, wantErr: "stdin holds 2 YAML documents, not one ResourceList"},
-		"a %YAML directive":                                    {input: "%YAML 1.1\n---\n" + rl},
+		"comment-only documents around it": {input: "---\n# c\n---\n" + rl + "---\n# d\n"},
+		"its end marker":                   {input: rl + "...\n"},
+		"a document after its end marker":  {input: rl + "...\n" + shapeConfigMap, wantErr: "stdin holds 2 YAML documents, not one ResourceList"},
+		"a %YAML directive":                {input: "%YAML 1.1\n---\n" + rl},
+		"a List item, its items grafted where they stand": {
+			input: rlWith(listOf(shapeConfigMap, listOf(shapeDeployment))),
+			want:  []string{"List (grafted)"},
+		},
 		"a %YAML directive of a version yaml.v3 does not read": {input: "%YAML 1.2\n---\n" + rl, wantErr: "a %YAML directive other than 1.1"},
 	}
 	for name, tc := range tests {
@@ -135,7 +151,11 @@ func TestResourceListShapes(t *testing.T) {
 			for _, it := range items.Field("items").Value.Content() {
 				got = append(got, describeShape(yaml.NewRNode(it)))
 			}
-			require.Equal(t, []string{"Deployment web (grafted)"}, got)
+			want := tc.want
+			if want == nil {
+				want = []string{"Deployment web (grafted)"}
+			}
+			require.Equal(t, want, got)
 
 			var again bytes.Buffer
 			results, err = fn.RunResourceList(fn.Options{BaseDir: t.TempDir()}, bytes.NewReader(out.Bytes()), &again)
@@ -144,6 +164,15 @@ func TestResourceListShapes(t *testing.T) {
 			require.Equal(t, itemsOnly(out.String()), itemsOnly(again.String()), "a second run changed the items")
 		})
 	}
+}
+
+// listOf is a v1 List of the resources.
+func listOf(items ...string) string {
+	s := "apiVersion: v1\nkind: List\nitems:\n"
+	for _, it := range items {
+		s += "-" + indent(it)[1:]
+	}
+	return s
 }
 
 // indent indents every line of s by two spaces.
