@@ -18,6 +18,10 @@ import (
 	"github.com/podgraft/podgraft/transformers"
 )
 
+// legacyResourceListAPIVersion is the apiVersion of ResourceLists that
+// older orchestrators write.
+const legacyResourceListAPIVersion = "config.kubernetes.io/v1alpha1"
+
 // usageKRM closes the messages about stdin that is not a ResourceList.
 const usageKRM = "without -c, podgraft is a KRM function and reads one ResourceList (apiVersion: " +
 	kio.ResourceListAPIVersion + ", kind: " + kio.ResourceListKind + ") on stdin; to graft a plain YAML stream, give a config with -c"
@@ -60,12 +64,18 @@ func readResourceList(input []byte) (*kio.ByteReadWriter, []*yaml.RNode, error) 
 		return nil, nil, fmt.Errorf("stdin is a %s, not a ResourceList: %s", node.Kind(rl), usageKRM)
 	}
 	kind, apiVersion := node.Str(rl, "kind"), node.Str(rl, "apiVersion")
-	if kind != kio.ResourceListKind || (apiVersion != kio.ResourceListAPIVersion && apiVersion != "config.kubernetes.io/v1alpha1") {
-		what := "a resource without kind"
-		if kind != "" {
-			what = fmt.Sprintf("a %s (apiVersion %q)", kind, apiVersion)
+	switch {
+	case kind == kio.ResourceListKind && apiVersion != kio.ResourceListAPIVersion && apiVersion != legacyResourceListAPIVersion:
+		found := fmt.Sprintf("of apiVersion %q", apiVersion)
+		if apiVersion == "" {
+			found = "without apiVersion"
 		}
-		return nil, nil, fmt.Errorf("stdin is %s, not a ResourceList: %s", what, usageKRM)
+		return nil, nil, fmt.Errorf("stdin is a ResourceList %s, but a KRM function reads apiVersion %s (or the older %s)",
+			found, kio.ResourceListAPIVersion, legacyResourceListAPIVersion)
+	case kind == "":
+		return nil, nil, fmt.Errorf("stdin is a resource without kind, not a ResourceList: %s", usageKRM)
+	case kind != kio.ResourceListKind:
+		return nil, nil, fmt.Errorf("stdin is a %s (apiVersion %q), not a ResourceList: %s", kind, apiVersion, usageKRM)
 	}
 	rw := &kio.ByteReadWriter{KeepReaderAnnotations: true, WrappingKind: kind, WrappingAPIVersion: apiVersion}
 	if fc := node.Value(rl, "functionConfig"); fc != nil {
