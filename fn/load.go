@@ -93,7 +93,7 @@ func DecodeConfig(n *yaml.Node, source, baseDir string) (*Config, error) {
 	}
 	files, ferrs := loadVolumeFiles(pg, baseDir)
 	if len(ferrs) > 0 {
-		return nil, fmt.Errorf("%s: %w", v1alpha1.Describe(n, source), ferrs.ToAggregate())
+		return nil, v1alpha1.NewConfigErrors(n, source, ferrs)
 	}
 	return &Config{
 		Config: transformers.Config{PodGraft: pg, Files: files, Hash: withFiles(specHash(pg.Spec), pg, files)},
