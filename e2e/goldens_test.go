@@ -137,6 +137,17 @@ func TestGoldensAcceptedByAPIServer(t *testing.T) {
 				return // an empty output: nothing for the server to accept
 			}
 			for i, d := range docs {
+				for _, item := range listItems(t, d.Obj) {
+					if reasons := rejections(ctx, t, c, inScratch(ctx, t, c, namespaces, item)); reasons != nil {
+						t.Errorf("%s, document %d, an item of its List (%s %s/%s) is rejected by the API server:\n  %s", rel, i+1,
+							str(item, "kind"), str(item, "metadata", "namespace"), str(item, "metadata", "name"), strings.Join(reasons, "\n  "))
+						continue
+					}
+					accepted++
+				}
+				if isList(d.Obj) {
+					continue // no API serves List: kubectl creates its items
+				}
 				where := fmt.Sprintf("%s, document %d (%s %s)", rel, i+1, str(d.Obj, "apiVersion"), d.id())
 				apiVersion := str(d.Obj, "apiVersion")
 				if !builtIn(apiVersion) && !served[apiVersion+" "+d.kind()] {
@@ -167,4 +178,47 @@ func TestGoldensAcceptedByAPIServer(t *testing.T) {
 		})
 	}
 	t.Logf("%d golden files: the API server accepted %d documents", len(files), accepted)
+}
+
+// listItems returns the items of a v1 List, however nested, as kubectl
+// create -f takes them; nil for any other object.
+func listItems(t *testing.T, obj map[string]any) []map[string]any {
+	t.Helper()
+	if !isList(obj) {
+		return nil
+	}
+	items, _ := obj["items"].([]any)
+	var out []map[string]any
+	for i, it := range items {
+		item, ok := it.(map[string]any)
+		require.True(t, ok, "items[%d] is not an object", i)
+		if isList(item) {
+			out = append(out, listItems(t, item)...)
+			continue
+		}
+		out = append(out, item)
+	}
+	return out
+}
+
+func isList(obj map[string]any) bool {
+	return str(obj, "kind") == "List" && str(obj, "apiVersion") == "v1"
+}
+
+// inScratch gives an item without a namespace the scratch namespace, as
+// the documents of a golden file get it, and creates the namespace.
+func inScratch(ctx context.Context, t *testing.T, c *testcluster.Cluster, namespaces map[string]bool, obj map[string]any) map[string]any {
+	t.Helper()
+	meta, _ := obj["metadata"].(map[string]any)
+	require.NotNil(t, meta, "an item without metadata")
+	ns, _ := meta["namespace"].(string)
+	if ns == "" {
+		ns = goldenScratchNamespace
+		meta["namespace"] = ns
+	}
+	if !namespaces[ns] {
+		createNamespace(ctx, t, c, ns, nil)
+		namespaces[ns] = true
+	}
+	return obj
 }

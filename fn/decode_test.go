@@ -1,13 +1,17 @@
 package fn_test
 
 import (
+	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/podgraft/podgraft/fn"
 	"github.com/podgraft/podgraft/fn/v1alpha1"
+	"github.com/podgraft/podgraft/transformers"
 )
 
 func decode(t *testing.T, doc string) (*fn.Config, error) {
@@ -66,6 +70,50 @@ func TestDecodeErrors(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			_, err := decode(t, tc.doc)
 			require.ErrorContains(t, err, tc.want)
+		})
+	}
+}
+
+// Every error of a config is one line of its own, with its field path, in
+// standalone mode, and one error result about the PodGraft and the field
+// in KRM mode; not field.ErrorList's one bracketed line.
+func TestConfigErrorsOneEach(t *testing.T) {
+	const hdr = "apiVersion: podgraft.dev/v1alpha1\nkind: PodGraft\nmetadata: {name: edge}\n"
+	tests := map[string]struct {
+		spec   string
+		fields []string
+	}{
+		"validation":     {"spec: {targets: {kinds: [a/b/C, '']}, sidecars: [{name: a}]}", []string{"spec.targets.kinds[0]", "spec.targets.kinds[1]", "spec.sidecars[0].image"}},
+		"unknown fields": {"spec: {foo: 1, bar: 2}", []string{"spec.bar", "spec.foo"}},
+		"files":          {"spec: {volumes: [{name: v, fromFiles: [a.conf, b.conf], mounts: [{containers: [x], mountPath: /v}]}]}", []string{"spec.volumes[0].fromFiles[0]", "spec.volumes[0].fromFiles[1]"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := fn.DecodeConfig(yaml.MustParse(hdr+tc.spec).YNode(), "graft.yaml, document 1", t.TempDir())
+			require.Error(t, err)
+			lines := fn.ErrorLines(err)
+			require.Len(t, lines, len(tc.fields), "%q", lines)
+			for _, line := range lines {
+				require.NotContains(t, line, "\n")
+				require.Regexp(t, `^PodGraft edge \(graft.yaml, document 1\): spec\.\S+: \S`, line)
+			}
+
+			rl := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n  " +
+				strings.ReplaceAll(strings.TrimSuffix(hdr+tc.spec, "\n"), "\n", "\n  ") + "\n"
+			var out bytes.Buffer
+			results, err := fn.RunResourceList(fn.Options{BaseDir: t.TempDir()}, strings.NewReader(rl), &out)
+			require.NoError(t, err)
+			var fields []string
+			for _, r := range results {
+				if r.Severity != framework.Error {
+					continue
+				}
+				require.Equal(t, "PodGraft edge", transformers.DescribeRef(r.ResourceRef))
+				require.NotNil(t, r.Field, r.Message)
+				require.True(t, strings.HasPrefix(r.Message, r.Field.Path+": "), r.Message)
+				fields = append(fields, r.Field.Path)
+			}
+			require.ElementsMatch(t, tc.fields, fields)
 		})
 	}
 }

@@ -70,6 +70,12 @@ func TestInputLimits(t *testing.T) {
 		_, err := runEmpty(t, limits, []Input{{Name: "a", Reader: strings.NewReader(configMapDoc + doc)}}...)
 		require.ErrorContains(t, err, "a: document 2: this document is larger than 65536 bytes")
 	})
+	t.Run("documents ended by end markers are bounded one by one", func(t *testing.T) {
+		doc := strings.TrimSuffix(configMapDoc, "---\n") + "...\n"
+		out, err := runEmpty(t, limits, []Input{{Name: "a", Reader: &endless{text: []byte(doc), n: int64(len(doc)) * 2000}}}...)
+		require.NoError(t, err)
+		require.Equal(t, 2000, bytes.Count(out, []byte("kind: ConfigMap")))
+	})
 	t.Run("one line over the document limit", func(t *testing.T) {
 		// No newline at all, like /dev/zero: bufio.Reader.ReadLine drops
 		// an error that comes with data, so the limit must hold anyway.

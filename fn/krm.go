@@ -146,8 +146,26 @@ func finishItems(e *transformers.Engine, items []*yaml.RNode, changed map[*yaml.
 	return kept, out.Results
 }
 
+// errorResults turns an error into error results: one per error of a
+// config, about the PodGraft and its field, or the error whole.
 func errorResults(err error) framework.Results {
-	return framework.Results{{Severity: framework.Error, Message: err.Error()}}
+	var config v1alpha1.ConfigErrors
+	if !errors.As(err, &config) {
+		return framework.Results{{Severity: framework.Error, Message: err.Error()}}
+	}
+	results := make(framework.Results, len(config))
+	for i, fe := range config {
+		r := &framework.Result{Severity: framework.Error, Message: fe.Detail, ResourceRef: &yaml.ResourceIdentifier{
+			TypeMeta: yaml.TypeMeta{APIVersion: v1alpha1.APIVersion, Kind: v1alpha1.Kind},
+			NameMeta: yaml.NameMeta{Name: fe.Name},
+		}}
+		if fe.Field != "" {
+			r.Message = fe.Field + ": " + fe.Detail
+			r.Field = &framework.Field{Path: fe.Field}
+		}
+		results[i] = r
+	}
+	return results
 }
 
 // writeFailure writes an empty ResourceList that carries the error.

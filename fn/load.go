@@ -59,14 +59,11 @@ func decodeConfigStream(r io.Reader, path, baseDir string, limits guard.Limits) 
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", source, err)
 		}
-		var doc yaml.Node
-		if err := yaml.NewDecoder(bytes.NewReader(raw)).Decode(&doc); err != nil {
-			if errors.Is(err, io.EOF) {
-				continue
-			}
-			return nil, fmt.Errorf("%s: invalid YAML: %w", source, err)
+		doc, err := ParseDocument(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", source, err)
 		}
-		if len(doc.Content) == 0 {
+		if doc == nil {
 			continue
 		}
 		n := doc.Content[0]
@@ -96,7 +93,7 @@ func DecodeConfig(n *yaml.Node, source, baseDir string) (*Config, error) {
 	}
 	files, ferrs := loadVolumeFiles(pg, baseDir)
 	if len(ferrs) > 0 {
-		return nil, fmt.Errorf("%s: %w", v1alpha1.Describe(n, source), ferrs.ToAggregate())
+		return nil, v1alpha1.NewConfigErrors(n, source, ferrs)
 	}
 	return &Config{
 		Config: transformers.Config{PodGraft: pg, Files: files, Hash: withFiles(specHash(pg.Spec), pg, files)},

@@ -18,19 +18,40 @@ import (
 	"github.com/podgraft/podgraft/transformers"
 )
 
+// legacyResourceListAPIVersion is the apiVersion of ResourceLists that
+// older orchestrators write.
+const legacyResourceListAPIVersion = "config.kubernetes.io/v1alpha1"
+
 // usageKRM closes the messages about stdin that is not a ResourceList.
 const usageKRM = "without -c, podgraft is a KRM function and reads one ResourceList (apiVersion: " +
 	kio.ResourceListAPIVersion + ", kind: " + kio.ResourceListKind + ") on stdin; to graft a plain YAML stream, give a config with -c"
 
-// readResourceList reads the input of KRM mode the way kyaml's
-// ByteReadWriter does, but checks the shape first: kyaml takes any other
-// input for a plain stream (and would write a plain stream back, which no
-// orchestrator can read), and takes the entries of a non-list items for
-// items. The returned ByteReadWriter writes the ResourceList back.
+// readResourceList reads the input of KRM mode as kyaml's ByteReadWriter
+// does, but checks the shape first: kyaml takes any other input for a
+// plain stream (and would write a plain stream back, which no orchestrator
+// can read), and takes the entries of a non-list items for items. Its
+// documents are split as standalone mode splits them, so that a document
+// without content, an end marker and directives mean the same in both
+// modes (kyaml's reader silently drops a document after "..."). The
+// returned ByteReadWriter writes the ResourceList back.
 func readResourceList(input []byte) (*kio.ByteReadWriter, []*yaml.RNode, error) {
-	docs, err := (&kio.ByteReader{Reader: bytes.NewReader(input), OmitReaderAnnotations: true, DisableUnwrapping: true}).Read()
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading the ResourceList: %w", err)
+	var docs []*yaml.Node
+	reader := NewDocumentReader(bytes.NewReader(input))
+	for {
+		raw, err := reader.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var doc *yaml.Node
+		if err == nil {
+			doc, err = ParseDocument(raw)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading the ResourceList: %w", err)
+		}
+		if doc != nil {
+			docs = append(docs, doc.Content[0])
+		}
 	}
 	if len(docs) == 0 {
 		return nil, nil, errors.New("stdin is empty: " + usageKRM)
@@ -38,17 +59,23 @@ func readResourceList(input []byte) (*kio.ByteReadWriter, []*yaml.RNode, error) 
 	if len(docs) > 1 {
 		return nil, nil, fmt.Errorf("stdin holds %d YAML documents, not one ResourceList: %s", len(docs), usageKRM)
 	}
-	rl := docs[0].YNode()
+	rl := docs[0]
 	if rl.Kind != yaml.MappingNode {
 		return nil, nil, fmt.Errorf("stdin is a %s, not a ResourceList: %s", node.Kind(rl), usageKRM)
 	}
 	kind, apiVersion := node.Str(rl, "kind"), node.Str(rl, "apiVersion")
-	if kind != kio.ResourceListKind || (apiVersion != kio.ResourceListAPIVersion && apiVersion != "config.kubernetes.io/v1alpha1") {
-		what := "a resource without kind"
-		if kind != "" {
-			what = fmt.Sprintf("a %s (apiVersion %q)", kind, apiVersion)
+	switch {
+	case kind == kio.ResourceListKind && apiVersion != kio.ResourceListAPIVersion && apiVersion != legacyResourceListAPIVersion:
+		found := fmt.Sprintf("of apiVersion %q", apiVersion)
+		if apiVersion == "" {
+			found = "without apiVersion"
 		}
-		return nil, nil, fmt.Errorf("stdin is %s, not a ResourceList: %s", what, usageKRM)
+		return nil, nil, fmt.Errorf("stdin is a ResourceList %s, but a KRM function reads apiVersion %s (or the older %s)",
+			found, kio.ResourceListAPIVersion, legacyResourceListAPIVersion)
+	case kind == "":
+		return nil, nil, fmt.Errorf("stdin is a resource without kind, not a ResourceList: %s", usageKRM)
+	case kind != kio.ResourceListKind:
+		return nil, nil, fmt.Errorf("stdin is a %s (apiVersion %q), not a ResourceList: %s", kind, apiVersion, usageKRM)
 	}
 	rw := &kio.ByteReadWriter{KeepReaderAnnotations: true, WrappingKind: kind, WrappingAPIVersion: apiVersion}
 	if fc := node.Value(rl, "functionConfig"); fc != nil {
@@ -63,6 +90,9 @@ func readResourceList(input []byte) (*kio.ByteReadWriter, []*yaml.RNode, error) 
 			return nil, nil, fmt.Errorf("ResourceList items: must be a list, not a %s", node.Kind(list))
 		}
 		for _, it := range list.Content {
+			if node.IsNull(it) {
+				continue // an item without content, as ParseDocument skips a document
+			}
 			items = append(items, yaml.NewRNode(it))
 		}
 	}
@@ -116,12 +146,22 @@ func itemFile(it *yaml.RNode) *framework.File {
 	return &framework.File{Path: path, Index: n}
 }
 
-// locateItems tells results about items which file they came from.
+// locateItems tells results about items which file they came from; about
+// the items of a List, the List's.
 func locateItems(results framework.Results, items []*yaml.RNode) {
 	byRef := map[yaml.ResourceIdentifier]*framework.File{}
+	var note func(it *yaml.RNode, f *framework.File)
+	note = func(it *yaml.RNode, f *framework.File) {
+		byRef[*transformers.Ref(it)] = f
+		if transformers.IsList(it) {
+			for _, in := range transformers.ListItems(it) {
+				note(in, f)
+			}
+		}
+	}
 	for _, it := range items {
 		if f := itemFile(it); f != nil {
-			byRef[*transformers.Ref(it)] = f
+			note(it, f)
 		}
 	}
 	for _, r := range results {

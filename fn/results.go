@@ -29,3 +29,18 @@ func FormatResult(r *framework.Result) string {
 	}
 	return b.String()
 }
+
+// ErrorLines are the lines standalone mode prints for err, after
+// "podgraft: error: ": one per error it joins (every error of a config,
+// each with its field path, or those of errors.Join), else err whole.
+func ErrorLines(err error) []string {
+	joined, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return []string{err.Error()}
+	}
+	var lines []string
+	for _, e := range joined.Unwrap() {
+		lines = append(lines, ErrorLines(e)...)
+	}
+	return lines
+}

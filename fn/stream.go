@@ -133,18 +133,11 @@ func locate(results framework.Results, file string, index int) {
 }
 
 // graftDocument parses one document and runs the grafts on it. It returns
-// no document for one with no content (only comments or whitespace).
+// no document for one without content (see ParseDocument).
 func graftDocument(e *transformers.Engine, raw []byte, limits guard.Limits) (*document, framework.Results, error) {
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, nil, nil
-		}
-		return nil, nil, fmt.Errorf("invalid YAML: %w", err)
-	}
-	if len(doc.Content) == 0 {
-		return nil, nil, nil
+	doc, err := ParseDocument(raw)
+	if err != nil || doc == nil {
+		return nil, nil, err
 	}
 	r := yaml.NewRNode(doc.Content[0])
 	if err := checkResource(r, limits); err != nil {
@@ -155,7 +148,7 @@ func graftDocument(e *transformers.Engine, raw []byte, limits guard.Limits) (*do
 		return nil, res.Results, nil
 	}
 	if e.Holds(r) && res.Changed {
-		return &document{doc: &doc, node: r, raw: raw, held: true, changed: true}, res.Results, nil
+		return &document{doc: doc, node: r, raw: raw, held: true, changed: true}, res.Results, nil
 	}
 	if e.Holds(r) {
 		return &document{raw: raw, held: true}, res.Results, nil
@@ -166,7 +159,7 @@ func graftDocument(e *transformers.Engine, raw []byte, limits guard.Limits) (*do
 	if err := checkEdited(r); err != nil {
 		return nil, res.Results, err
 	}
-	return &document{doc: &doc, node: r, raw: raw}, res.Results, nil
+	return &document{doc: doc, node: r, raw: raw}, res.Results, nil
 }
 
 // emptyWarning says the input held no resource at all: an empty stream,
@@ -198,11 +191,11 @@ func finishStream(e *transformers.Engine, docs []document) ([]document, framewor
 			continue
 		}
 		if d.doc == nil {
-			var doc yaml.Node
-			if err := yaml.NewDecoder(bytes.NewReader(d.raw)).Decode(&doc); err != nil || len(doc.Content) == 0 {
+			doc, err := ParseDocument(d.raw)
+			if err != nil || doc == nil {
 				return nil, nil, fmt.Errorf("parsing a held document again: %v", err) // it parsed before
 			}
-			d.doc, d.node = &doc, yaml.NewRNode(doc.Content[0])
+			d.doc, d.node = doc, yaml.NewRNode(doc.Content[0])
 		}
 		held = append(held, d.node)
 	}
@@ -253,17 +246,14 @@ func seqStyleSample(docs []document) []byte {
 	return nil
 }
 
-// writeStream writes the documents, separated by "---", through one
-// buffered writer.
+// writeStream writes the documents, separated by "---" (see Separator),
+// through one buffered writer.
 func writeStream(w io.Writer, docs []document) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
+	var prev []byte
 	for i, d := range docs {
 		if i > 0 {
-			sep := "---\n"
-			if bytes.Contains(d.raw, []byte("\r\n")) {
-				sep = "---\r\n" // the separator follows the document's line endings
-			}
-			if _, err := bw.WriteString(sep); err != nil {
+			if _, err := bw.WriteString(Separator(prev, d.raw)); err != nil {
 				return err
 			}
 		}
@@ -275,6 +265,7 @@ func writeStream(w io.Writer, docs []document) error {
 				return err
 			}
 		}
+		prev = d.raw
 		docs[i].raw = nil // written: let it go
 	}
 	return bw.Flush()

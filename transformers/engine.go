@@ -58,10 +58,13 @@ type Result struct {
 	Failed bool
 }
 
-// Document grafts every graft onto resource r, in place. A graft that
-// fails on r does not stop the others, so that one run reports every
-// problem; the caller then discards the output.
+// Document grafts every graft onto resource r, in place; onto each item
+// of a List. A graft that fails on r does not stop the others, so that one
+// run reports every problem; the caller then discards the output.
 func (e *Engine) Document(r *yaml.RNode) Result {
+	if IsList(r) {
+		return e.list(r)
+	}
 	var out Result
 	var targeting []*Graft
 	var waiting []waiting
@@ -94,9 +97,12 @@ func (e *Engine) Document(r *yaml.RNode) Result {
 // resources podgraft generated, Services (when a sidecar fronts an app, or
 // when the Service carries a podgraft record to restore), and
 // PersistentVolumeClaims (when a graft generates claims and must not
-// duplicate one the input has). Every other document is done with as
-// soon as it is grafted.
+// duplicate one the input has), and Lists with an item it holds. Every
+// other document is done with as soon as it is grafted.
 func (e *Engine) Holds(r *yaml.RNode) bool {
+	if IsList(r) {
+		return slices.ContainsFunc(ListItems(r), e.Holds)
+	}
 	if _, ok := metaMap(r, "labels")[GeneratedLabel]; ok {
 		return true
 	}
@@ -118,11 +124,20 @@ func (e *Engine) Holds(r *yaml.RNode) bool {
 // Finish runs the cross-document part of every graft over the held
 // documents, in graft order, once the whole input was seen. It changes
 // held documents in place and says which, which to drop, and the
-// generated resources to append.
+// generated resources to append. The items of a held List are held
+// documents too: one that Finish drops leaves its List, and a List with
+// a dropped or changed item is changed.
 func (e *Engine) Finish(held []*yaml.RNode) Finished {
 	out := Finished{Drop: map[*yaml.RNode]bool{}, Changed: map[*yaml.RNode]bool{}}
+	lists := heldItems{}
+	flat := e.flatten(held, lists)
 	for _, p := range e.plans {
-		p.Finish(held, &out)
+		p.Finish(flat, &out)
+	}
+	for _, r := range held {
+		if IsList(r) && lists.settle(r, &out) {
+			out.Changed[r] = true
+		}
 	}
 	return out
 }

@@ -51,7 +51,10 @@ func DescribeRef(id *yaml.ResourceIdentifier) string {
 		kind = "(no kind)"
 	}
 	name := id.Name
-	if name == "" {
+	switch {
+	case name == "" && kind == "List" && id.APIVersion == "v1":
+		return kind // kubectl writes Lists without a name
+	case name == "":
 		name = "(no name)"
 	}
 	if id.Namespace == "" {

@@ -106,14 +106,11 @@ func splitDocuments(name string, data []byte) ([]diffDoc, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: document %d: %w", name, index, err)
 		}
-		var doc yaml.Node
-		if err := yaml.NewDecoder(bytes.NewReader(raw)).Decode(&doc); err != nil {
-			if errors.Is(err, io.EOF) {
-				continue
-			}
-			return nil, fmt.Errorf("%s: document %d: invalid YAML: %w", name, index, err)
+		doc, err := fn.ParseDocument(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s: document %d: %w", name, index, err)
 		}
-		if len(doc.Content) == 0 {
+		if doc == nil {
 			continue
 		}
 		node := yaml.NewRNode(doc.Content[0])

@@ -201,7 +201,7 @@ func assertInvariants(t *testing.T, c goldenCase, input, output []byte) {
 	}
 	// Every grafted pod template carries each container its grafts declare,
 	// exactly once.
-	for _, item := range streamItems(t, output) {
+	for _, item := range withListItems(streamItems(t, output)) {
 		for _, tmpl := range templatesOf(t, item) {
 			rec, err := transformers.LoadRecord(tmpl)
 			require.NoError(t, err)
@@ -232,6 +232,19 @@ func assertInvariants(t *testing.T, c goldenCase, input, output []byte) {
 		}
 		require.Equal(t, normalize(t, streamItems(t, want)), normalize(t, streamItems(t, []byte(removed))), "--remove did not restore the input")
 	}
+}
+
+// withListItems returns the resources with the items of every List after
+// it, however nested.
+func withListItems(resources []*yaml.RNode) []*yaml.RNode {
+	var out []*yaml.RNode
+	for _, r := range resources {
+		out = append(out, r)
+		if transformers.IsList(r) {
+			out = append(out, withListItems(transformers.ListItems(r))...)
+		}
+	}
+	return out
 }
 
 func countContainer(spec *yaml.RNode, name string) int {

@@ -652,7 +652,7 @@ func TestBadInputFromFiles(t *testing.T) {
 				return
 			}
 			require.Equal(t, exitError, code, "stderr: %s", stderr)
-			require.Contains(t, msgs, "podgraft: error: PodGraft edge (functionConfig): "+tc.want)
+			require.Contains(t, msgs, "podgraft: error: PodGraft edge: "+tc.want)
 		})
 	}
 }

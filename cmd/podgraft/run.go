@@ -141,7 +141,9 @@ func runStandalone(opts options, mode fn.Mode, configPaths, files []string, stdi
 	}
 	configs, err := fn.LoadConfigFiles(configPaths, guard.Limits{})
 	if err != nil {
-		fmt.Fprintln(stderr, "podgraft: error:", err)
+		for _, line := range fn.ErrorLines(err) { // one line per error of a config
+			fmt.Fprintln(stderr, "podgraft: error:", line)
+		}
 		return fail
 	}
 	run := fn.Options{Mode: mode, Namespace: opts.namespace}

@@ -38,13 +38,13 @@ func Decode(n *yaml.Node, source string) (*PodGraft, error) {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	pg := &PodGraft{}
-	if err := decodeStrict(raw, pg); err != nil {
-		return nil, fmt.Errorf("%s: %w", Describe(n, source), err)
+	if errs := decodeStrict(n, source, raw, pg); len(errs) > 0 {
+		return nil, errs
 	}
 	bindNodes(n, reflect.ValueOf(pg).Elem())
 	Default(pg)
 	if errs := Validate(pg); len(errs) > 0 {
-		return nil, fmt.Errorf("%s: %w", Describe(n, source), errs.ToAggregate())
+		return nil, NewConfigErrors(n, source, errs)
 	}
 	return pg, nil
 }
@@ -58,71 +58,50 @@ func Describe(n *yaml.Node, source string) string {
 	return fmt.Sprintf("PodGraft %s (%s)", name, source)
 }
 
-// decodeStrict rejects unknown and duplicate fields, naming their paths.
-func decodeStrict(raw []byte, out *PodGraft) error {
+// decodeStrict rejects unknown and duplicate fields, and fields of the
+// wrong type, naming their paths: "spec.sidecars[0].imagee: unknown
+// field", the form kubectl users know.
+func decodeStrict(n *yaml.Node, source string, raw []byte, out *PodGraft) ConfigErrors {
 	strictErrs, err := kjson.UnmarshalStrict(raw, out)
 	if err != nil {
-		return typeError(err)
+		path, detail := typeError(err)
+		return ConfigErrors{newFieldError(n, source, path, detail)}
 	}
-	var errs field.ErrorList
+	var errs ConfigErrors
 	for _, se := range strictErrs {
 		var fe interface{ FieldPath() string }
-		if !errors.As(se, &fe) {
-			errs = append(errs, field.InternalError(nil, se))
-			continue
-		}
-		path := fe.FieldPath()
 		switch {
+		case !errors.As(se, &fe):
+			errs = append(errs, newFieldError(n, source, "", se.Error()))
 		case strings.HasPrefix(se.Error(), "unknown field"):
-			errs = append(errs, &field.Error{Type: field.ErrorTypeNotSupported, Field: path, BadValue: field.OmitValueType{}, Detail: "unknown field"})
+			errs = append(errs, newFieldError(n, source, fe.FieldPath(), "unknown field"))
 		default:
-			errs = append(errs, field.Duplicate(field.NewPath(path), nil))
+			errs = append(errs, newFieldError(n, source, fe.FieldPath(), field.Duplicate(nil, nil).ErrorBody()))
 		}
 	}
-	if len(errs) > 0 {
-		return unknownFieldsError(errs)
-	}
-	return nil
+	return errs
 }
 
-// unknownFieldsError prints "spec.sidecars[0].imagee: unknown field", the
-// form kubectl users know, rather than field.Error's "Unsupported value".
-type unknownFieldsError field.ErrorList
-
-func (e unknownFieldsError) Error() string {
-	msgs := make([]string, 0, len(e))
-	for _, fe := range e {
-		if fe.Type == field.ErrorTypeNotSupported {
-			msgs = append(msgs, fe.Field+": unknown field")
-		} else {
-			msgs = append(msgs, fe.Error())
-		}
-	}
-	if len(msgs) == 1 {
-		return msgs[0]
-	}
-	return "[" + strings.Join(msgs, ", ") + "]"
-}
-
-// typeError turns a JSON type mismatch into "path: expected X, got Y".
-func typeError(err error) error {
+// typeError turns a JSON type mismatch into its path and "expected X, got
+// Y".
+func typeError(err error) (path, detail string) {
 	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		// encoding/json names embedded structs by their Go type
-		// (spec.sidecars.Container.ports); users know only JSON names.
-		var parts []string
-		for _, seg := range strings.Split(te.Field, ".") {
-			if seg != "" && (seg[0] < 'A' || seg[0] > 'Z') {
-				parts = append(parts, seg)
-			}
-		}
-		path := strings.Join(parts, ".")
-		if path == "" {
-			path = "(root)"
-		}
-		return fmt.Errorf("%s: expected %s, got %s", path, te.Type.String(), te.Value)
+	if !errors.As(err, &te) {
+		return "", err.Error()
 	}
-	return err
+	// encoding/json names embedded structs by their Go type
+	// (spec.sidecars.Container.ports); users know only JSON names.
+	var parts []string
+	for _, seg := range strings.Split(te.Field, ".") {
+		if seg != "" && (seg[0] < 'A' || seg[0] > 'Z') {
+			parts = append(parts, seg)
+		}
+	}
+	path = strings.Join(parts, ".")
+	if path == "" {
+		path = "(root)"
+	}
+	return path, fmt.Sprintf("expected %s, got %s", te.Type.String(), te.Value)
 }
 
 // toJSON converts YAML to JSON with sigs.k8s.io/yaml, as kubectl does: it

@@ -34,7 +34,10 @@ func (s *SecretOption) UnmarshalJSON(b []byte) error {
 		src := &corev1.SecretVolumeSource{}
 		strict, err := kjson.UnmarshalStrict(b, src)
 		if err != nil {
-			return fmt.Errorf("secret: %w", typeError(err))
+			if path, detail := typeError(err); path != "" {
+				return fmt.Errorf("secret: %s: %s", path, detail)
+			}
+			return fmt.Errorf("secret: %w", err)
 		}
 		*s = SecretOption{Source: src}
 		// Unknown fields are reported by validation, which knows the path.

@@ -36,10 +36,12 @@ type limitReader struct {
 	// err is returned by every Read once set: bufio.Reader.ReadLine drops
 	// an error that comes with data, so it must come again, alone.
 	err error
-	// docBytes counts the bytes since the last "---" line; dashes is how
-	// much of "\n---" the last bytes matched.
+	// docBytes counts the bytes since the last "---" or "..." line (the
+	// document splitter ends a document at both); dashes is how much of
+	// "\n---" or "\n..." the last bytes matched, marker which of the two.
 	docBytes int64
 	dashes   int
+	marker   byte
 }
 
 // countDocument follows the document boundaries in p and fails when one
@@ -49,7 +51,8 @@ func (l *limitReader) countDocument(p []byte) error {
 		switch {
 		case c == '\n':
 			l.dashes = 1
-		case c == '-' && l.dashes >= 1 && l.dashes < 4:
+		case (c == '-' || c == '.') && l.dashes >= 1 && l.dashes < 4 && (l.dashes == 1 || c == l.marker):
+			l.marker = c
 			if l.dashes++; l.dashes == 4 {
 				l.docBytes, l.dashes = 0, 0
 			}
