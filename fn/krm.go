@@ -33,7 +33,7 @@ func RunResourceList(opts Options, in io.Reader, out io.Writer) (framework.Resul
 	if err != nil {
 		return writeFailure(out, err)
 	}
-	results := checkItems(items, limits)
+	results := append(opts.warningResults(), checkItems(items, limits)...)
 	if results.ExitCode() != 0 {
 		return writeAsRead(out, input, results)
 	}

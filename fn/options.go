@@ -1,6 +1,8 @@
 package fn
 
 import (
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+
 	"github.com/podgraft/podgraft/internal/guard"
 	"github.com/podgraft/podgraft/transformers"
 )
@@ -32,4 +34,16 @@ type Options struct {
 	// kustomization root). Standalone configs resolve against their own
 	// folder.
 	BaseDir string
+	// Warnings are what the caller found before the run (PODGRAFT_CONFIG
+	// ignored), reported first among its results.
+	Warnings []string
+}
+
+// warningResults are the caller's warnings as results.
+func (o Options) warningResults() framework.Results {
+	var out framework.Results
+	for _, w := range o.Warnings {
+		out = append(out, &framework.Result{Severity: framework.Warning, Message: w})
+	}
+	return out
 }

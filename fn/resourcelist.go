@@ -1,10 +1,12 @@
 package fn
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -195,3 +197,48 @@ func writeAsRead(out io.Writer, input []byte, results framework.Results) (framew
 	}
 	return results, nil
 }
+
+// IsResourceList says a resource is a ResourceList, of any apiVersion a
+// KRM orchestrator writes.
+func IsResourceList(r *yaml.RNode) bool {
+	return r.GetKind() == kio.ResourceListKind && strings.HasPrefix(r.GetApiVersion(), "config.kubernetes.io/")
+}
+
+// resourceListPeek is how much of stdin StartsWithResourceList reads ahead:
+// kustomize and kpt write apiVersion and kind first.
+const resourceListPeek = 64 << 10
+
+// StartsWithResourceList reads ahead in r, without consuming it, and says
+// whether its first document is a ResourceList: a top-level kind:
+// ResourceList line before the first document ends (or, in JSON, a "kind":
+// "ResourceList" in the first object). It decides KRM mode when only the
+// environment named a config.
+func StartsWithResourceList(r *bufio.Reader) bool {
+	head, _ := r.Peek(resourceListPeek) // what there is, up to the peek size
+	started := false
+	for line := range bytes.Lines(head) {
+		line = bytes.TrimRight(line, "\r\n")
+		trimmed := bytes.TrimSpace(line)
+		switch {
+		case len(trimmed) == 0 || trimmed[0] == '#' || (!started && trimmed[0] == '%'):
+			continue
+		case bytes.HasPrefix(line, []byte("---")) || bytes.HasPrefix(line, []byte("...")):
+			if started {
+				return false // the first document ended
+			}
+			continue
+		case !started && trimmed[0] == '{':
+			return jsonResourceList.Match(head)
+		}
+		started = true
+		if topLevelResourceListKind.Match(line) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	topLevelResourceListKind = regexp.MustCompile(`^kind:\s*["']?ResourceList["']?\s*(#.*)?$`)
+	jsonResourceList         = regexp.MustCompile(`"kind"\s*:\s*"ResourceList"`)
+)

@@ -99,7 +99,7 @@ func WriteStream(opts Options, e *transformers.Engine, inputs []Input, w io.Writ
 		return results, nil
 	}
 	if len(docs) == 0 {
-		results = append(results, emptyWarning(inputs))
+		results = append(results, emptyResult(inputs, opts.Mode))
 	}
 	docs, rs, err := finishStream(e, docs)
 	results = append(results, rs...)
@@ -140,6 +140,9 @@ func graftDocument(e *transformers.Engine, raw []byte, limits guard.Limits) (*do
 		return nil, nil, err
 	}
 	r := yaml.NewRNode(doc.Content[0])
+	if IsResourceList(r) {
+		return nil, nil, errResourceListInStream
+	}
 	if err := checkResource(r, limits); err != nil {
 		return nil, nil, err
 	}
@@ -162,20 +165,31 @@ func graftDocument(e *transformers.Engine, raw []byte, limits guard.Limits) (*do
 	return &document{doc: doc, node: r, raw: raw}, res.Results, nil
 }
 
-// emptyWarning says the input held no resource at all: an empty stream,
+// emptyResult says the input held no resource at all: an empty stream,
 // or one of comments only. That is not an error: Helm runs its
 // post-renderer on charts that render nothing (every template disabled by
 // values), and failing there would fail the install for no reason; so the
 // output is empty, the exit code 0, and the warning tells a CLI user who
-// passed the wrong file.
-func emptyWarning(inputs []Input) *framework.Result {
+// passed the wrong file. A drift check of nothing is an error, though: it
+// would otherwise pass a CI step that checked the wrong file.
+func emptyResult(inputs []Input, mode Mode) *framework.Result {
 	names := make([]string, len(inputs))
 	for i, in := range inputs {
 		names[i] = in.Name
 	}
+	if mode.Checks() {
+		return &framework.Result{Severity: framework.Error,
+			Message: fmt.Sprintf("no Kubernetes resources in %s: nothing to check", strings.Join(names, ", "))}
+	}
 	return &framework.Result{Severity: framework.Warning,
 		Message: fmt.Sprintf("no Kubernetes resources in %s: nothing to graft, the output is empty", strings.Join(names, ", "))}
 }
+
+// errResourceListInStream refuses a ResourceList among plain documents:
+// passed through, it would look like success while nothing was grafted
+// (PODGRAFT_CONFIG exported in the shell that runs kustomize or kpt).
+var errResourceListInStream = errors.New("this is a ResourceList, which podgraft reads only as a KRM function: " +
+	"run it without -c and without PODGRAFT_CONFIG, and give the PodGraft as the functionConfig")
 
 // finishStream runs the engine's Finish over the held documents of a
 // stream: a held document that nothing changed goes out as its original

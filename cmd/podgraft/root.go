@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -39,6 +40,9 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if stdin == nil {
 		stdin = strings.NewReader("") // never the test process's own stdin
 	}
+	tee := &logTee{stderr: stderr, path: os.Getenv(logFileEnv), args: args}
+	defer tee.close()
+	stderr = tee
 	root := newRootCommand()
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -138,16 +142,20 @@ func completionRequest(args []string) bool {
 	return len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd)
 }
 
-const rootHelp = `podgraft grafts sidecars, init containers, probes and volumes onto the
+const rootIntro = `podgraft grafts sidecars, init containers, probes and volumes onto the
 pod templates of Kubernetes workloads, as declared in PodGraft configs.
 
-Usage:
+`
+
+const rootUsage = `Usage:
   podgraft -c graft.yaml [-c more.yaml] [FILE ... | -]   plain YAML stream in, grafted stream out
   podgraft                                              KRM function: ResourceList on stdin
   podgraft --diff -c graft.yaml FILE ...                show what would change, as a unified diff
   podgraft --check -c graft.yaml FILE ...               list workloads whose grafts are missing or out of date
   podgraft COMMAND                                      one of the commands below
+`
 
+const rootHelp = `
 Modes:
   Standalone and Helm post-renderer: with -c (or PODGRAFT_CONFIG), podgraft reads
   the files given, or stdin, and writes the grafted stream to stdout. On any
@@ -182,6 +190,7 @@ const rootHelpFooter = `
 Environment:
   PODGRAFT_CONFIG  config files, separated by ':', used when no -c is given
   HELM_NAMESPACE   the namespace of resources that have none, when no --namespace is given
+  PODGRAFT_LOG_FILE  a file that every message is appended to, when no --log-file is given
 
 Exit codes: 0 success, 1 any error, 2 usage error.
 With --diff: 0 no changes, 1 changes, 2 any error.
@@ -193,7 +202,7 @@ Run 'podgraft COMMAND --help' for more about a command.
 // commands, the flags, the environment and the exit codes.
 func writeRootHelp(root *cobra.Command) {
 	w := root.OutOrStdout()
-	fmt.Fprint(w, rootHelp, "Commands:\n")
+	fmt.Fprint(w, rootIntro, rootUsage, rootHelp, "Commands:\n")
 	for _, cmd := range root.Commands() {
 		if cmd.IsAvailableCommand() || cmd.Name() == "help" {
 			fmt.Fprintf(w, "  %-*s  %s\n", cmd.NamePadding(), cmd.Name(), cmd.Short)

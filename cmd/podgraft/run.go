@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 
 	"github.com/podgraft/podgraft/fn"
@@ -24,6 +26,8 @@ type options struct {
 	color   colorMode
 	// namespace is where resources without one land (helm install -n).
 	namespace string
+	// logFile also gets every message, the info ones included.
+	logFile string
 }
 
 // addFlags declares the root command's flags: one line per flag.
@@ -36,6 +40,8 @@ func (o *options) addFlags(cmd *cobra.Command) {
 	fs.BoolVar(&o.diff, "diff", false, "print a unified diff of what would change instead of the grafted stream")
 	fs.BoolVar(&o.check, "check", false, "write nothing; list the workloads whose grafts are missing or out of date, and exit 1 if there are any")
 	fs.StringVarP(&o.namespace, "namespace", "n", "", "the `NAMESPACE` of resources that have none, as helm install -n gives it (default $HELM_NAMESPACE, else \"default\"); never written into them")
+	fs.StringVar(&o.logFile, "log-file", "", "also append every message, info included, to `FILE` (default $"+logFileEnv+"): Helm hides a post-renderer's stderr")
+	_ = cmd.MarkFlagFilename("log-file")
 	o.color = "auto"
 	fs.Var(&o.color, "color", "`WHEN` to colour the diff: auto (when stdout is a terminal), always or never")
 	_ = cmd.RegisterFlagCompletionFunc("color", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
@@ -51,6 +57,15 @@ func configFlag(cmd *cobra.Command, configs *[]string) {
 // the KRM function.
 func (o *options) run(cmd *cobra.Command, files []string) error {
 	stdin, stdout, stderr := cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if tee, ok := stderr.(*logTee); ok {
+		if o.logFile != "" {
+			tee.path = o.logFile
+		}
+		if err := tee.open(); err != nil {
+			fmt.Fprintln(stderr, "podgraft: error: --log-file:", err)
+			return exitCode(exitError)
+		}
+	}
 	if o.version {
 		printVersion(stdout)
 		return nil
@@ -60,8 +75,20 @@ func (o *options) run(cmd *cobra.Command, files []string) error {
 		return err
 	}
 	configs := o.configs
+	var warnings []string
 	if len(configs) == 0 {
-		configs = filepath.SplitList(os.Getenv("PODGRAFT_CONFIG"))
+		configs = configList(os.Getenv("PODGRAFT_CONFIG"))
+		if len(configs) > 0 && len(files) == 0 {
+			// kustomize and kpt pass the shell's environment to exec
+			// functions: a PODGRAFT_CONFIG exported there must not turn
+			// the KRM function into a pass-through.
+			buffered := bufio.NewReaderSize(stdin, 64<<10)
+			stdin = buffered
+			if fn.StartsWithResourceList(buffered) {
+				warnings = append(warnings, "PODGRAFT_CONFIG is ignored: stdin is a ResourceList, so podgraft runs as a KRM function configured by its functionConfig (unset PODGRAFT_CONFIG in the shell that runs kustomize or kpt)")
+				configs = nil
+			}
+		}
 	}
 	if len(configs) == 0 {
 		switch {
@@ -71,10 +98,40 @@ func (o *options) run(cmd *cobra.Command, files []string) error {
 			return errors.New("--check needs a config (-c graft.yaml)")
 		case len(files) > 0:
 			return fmt.Errorf("files are read only with -c; without it podgraft is a KRM function and reads a ResourceList on stdin%s", suggestCommand(cmd, files[0]))
+		case isTerminal(stdin):
+			fmt.Fprint(stderr, terminalHint, rootUsage, "\nRun 'podgraft --help' for more.\n")
+			return exitCode(exitUsage)
 		}
-		return exit(runKRM(*o, mode, stdin, stdout, stderr))
+		return exit(runKRM(*o, mode, warnings, stdin, stdout, stderr))
 	}
 	return exit(runStandalone(*o, mode, configs, files, stdin, stdout, stderr))
+}
+
+// terminalHint is what bare podgraft says instead of waiting, silently,
+// for a ResourceList typed on a terminal.
+const terminalHint = `podgraft: stdin is a terminal. Without -c (or PODGRAFT_CONFIG), podgraft is a KRM
+function that kustomize or kpt runs, and reads a ResourceList on stdin.
+To graft files: podgraft -c graft.yaml FILE ...
+
+`
+
+// isTerminal says r is a terminal (and not /dev/null, which is a
+// character device too).
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// configList splits PODGRAFT_CONFIG as the shell splits PATH, skipping
+// empty entries (a trailing ':').
+func configList(env string) []string {
+	var out []string
+	for _, p := range filepath.SplitList(env) {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // suggestCommand names the command that a mistyped one was probably meant
@@ -102,13 +159,13 @@ func (o *options) mode() (fn.Mode, error) {
 	return fn.Apply, nil
 }
 
-func runKRM(opts options, mode fn.Mode, stdin io.Reader, stdout, stderr io.Writer) int {
+func runKRM(opts options, mode fn.Mode, warnings []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	wd, err := os.Getwd()
 	if err != nil {
 		fmt.Fprintln(stderr, "podgraft: error:", err)
 		return exitError
 	}
-	results, err := fn.RunResourceList(fn.Options{Mode: mode, BaseDir: wd}, stdin, stdout)
+	results, err := fn.RunResourceList(fn.Options{Mode: mode, BaseDir: wd, Warnings: warnings}, stdin, stdout)
 	if err != nil {
 		fmt.Fprintln(stderr, "podgraft: error:", err)
 		return exitError
@@ -208,6 +265,7 @@ func openInputs(files []string, stdin io.Reader) ([]fn.Input, func(), error) {
 func report(results framework.Results, verbose bool, stderr io.Writer) {
 	for _, r := range results {
 		if r.Severity == framework.Info && !verbose {
+			logOnly(stderr, fn.FormatResult(r))
 			continue
 		}
 		fmt.Fprintln(stderr, fn.FormatResult(r))
