@@ -1,7 +1,6 @@
 package v1alpha1
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -62,7 +61,7 @@ func Describe(n *yaml.Node, source string) string {
 func decodeStrict(raw []byte, out *PodGraft) error {
 	strictErrs, err := kjson.UnmarshalStrict(raw, out)
 	if err != nil {
-		return typeError(err)
+		return typeError(raw, err)
 	}
 	var errs field.ErrorList
 	for _, se := range strictErrs {
@@ -102,27 +101,6 @@ func (e unknownFieldsError) Error() string {
 		return msgs[0]
 	}
 	return "[" + strings.Join(msgs, ", ") + "]"
-}
-
-// typeError turns a JSON type mismatch into "path: expected X, got Y".
-func typeError(err error) error {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		// encoding/json names embedded structs by their Go type
-		// (spec.sidecars.Container.ports); users know only JSON names.
-		var parts []string
-		for _, seg := range strings.Split(te.Field, ".") {
-			if seg != "" && (seg[0] < 'A' || seg[0] > 'Z') {
-				parts = append(parts, seg)
-			}
-		}
-		path := strings.Join(parts, ".")
-		if path == "" {
-			path = "(root)"
-		}
-		return fmt.Errorf("%s: expected %s, got %s", path, te.Type.String(), te.Value)
-	}
-	return err
 }
 
 // toJSON converts YAML to JSON with sigs.k8s.io/yaml, as kubectl does: it

@@ -34,7 +34,7 @@ func (s *SecretOption) UnmarshalJSON(b []byte) error {
 		src := &corev1.SecretVolumeSource{}
 		strict, err := kjson.UnmarshalStrict(b, src)
 		if err != nil {
-			return fmt.Errorf("secret: %w", typeError(err))
+			return err // decodeStrict finds where, with the path
 		}
 		*s = SecretOption{Source: src}
 		// Unknown fields are reported by validation, which knows the path.
