@@ -63,6 +63,7 @@ func Validate(pg *PodGraft) field.ErrorList {
 	errs = append(errs, validateSelector(spec.Child("exclude"), pg.Spec.Exclude)...)
 	errs = append(errs, validatePodTemplates(spec.Child("podTemplates"), pg.Spec.PodTemplates)...)
 	errs = append(errs, validateContainers(spec, pg.Spec)...)
+	errs = append(errs, validateKubeValues(spec, pg.Spec)...)
 	errs = append(errs, validateClashes(spec, pg.Spec)...)
 	errs = append(errs, oneOf(spec.Child("requireReadinessProbe"), pg.Spec.RequireReadinessProbe, ReadinessOff, ReadinessWarning, ReadinessError)...)
 	errs = append(errs, oneOf(spec.Child("securityProfile"), pg.Spec.SecurityProfile, ProfileNone, ProfileRestricted)...)

@@ -15,9 +15,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 
 	"github.com/invopop/jsonschema"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -162,8 +164,12 @@ func describe(t reflect.Type, goField string) string {
 
 // Patterns for podgraft's own string values.
 const (
-	dns1123Label     = `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
-	placementPattern = `^(first|last|(before|after):[a-z0-9]([-a-z0-9]*[a-z0-9])?)$`
+	// dns1123Subdomain without anchors, length unchecked.
+	dns1123Subdomain = `[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*`
+	// qualifiedNamePart is the name of a qualified name, up to 63 characters.
+	qualifiedNamePart = `[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?`
+	dns1123Label      = `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	placementPattern  = `^(first|last|(before|after):[a-z0-9]([-a-z0-9]*[a-z0-9])?)$`
 )
 
 // refine adds what the Go types cannot say: constants, enums, patterns and
@@ -223,6 +229,9 @@ func refine(root *jsonschema.Schema) error {
 		}
 		e.apply(p)
 	}
+	if err := applyEnums(defs); err != nil {
+		return err
+	}
 	// A PodGraft without a spec is valid (it grafts nothing).
 	root.Required = remove(root.Required, "spec")
 	// Validation requires a sidecar's image; an init container needs
@@ -243,4 +252,63 @@ func remove(list []string, v string) []string {
 		}
 	}
 	return out
+}
+
+// inlinedInto names the definitions a Kubernetes type is inlined into,
+// where it has none of its own.
+var inlinedInto = map[reflect.Type][]string{
+	reflect.TypeFor[corev1.Container](): {"Sidecar", "InitContainer"},
+}
+
+// applyEnums lists the values of the Kubernetes enum fields that
+// validation checks (v1alpha1.Enums), and the resource names of
+// containers.
+func applyEnums(defs jsonschema.Definitions) error {
+	for _, e := range v1alpha1.Enums {
+		names := inlinedInto[e.Type]
+		if names == nil {
+			names = []string{e.Type.Name()}
+		}
+		for _, name := range names {
+			d := defs[name]
+			if d == nil {
+				return fmt.Errorf("schema: no definition %s for the enum %s.%s", name, e.Type, e.Field)
+			}
+			p, ok := d.Properties.Get(e.Field)
+			if !ok {
+				return fmt.Errorf("schema: %s has no property %q", name, e.Field)
+			}
+			if p.Type == "array" {
+				p = p.Items
+			}
+			if p.Type != "string" {
+				return fmt.Errorf("schema: %s.%s is not a string", name, e.Field)
+			}
+			if e.Optional {
+				p.Enum = append(p.Enum, "")
+			}
+			for _, v := range e.Values {
+				p.Enum = append(p.Enum, v)
+			}
+		}
+	}
+	names := &jsonschema.Schema{Pattern: resourceNamePattern()}
+	for _, list := range []string{"limits", "requests"} {
+		p, ok := defs["ResourceRequirements"].Properties.Get(list)
+		if !ok {
+			return fmt.Errorf("schema: ResourceRequirements has no property %q", list)
+		}
+		p.PropertyNames = names
+	}
+	return nil
+}
+
+// resourceNamePattern: a standard resource of containers, hugepages-<size>,
+// or a qualified name with a domain (validation.IsQualifiedName).
+func resourceNamePattern() string {
+	standard := make([]string, 0, len(v1alpha1.ContainerResourceNames))
+	for _, n := range v1alpha1.ContainerResourceNames {
+		standard = append(standard, regexp.QuoteMeta(n))
+	}
+	return `^(` + strings.Join(standard, "|") + `|hugepages-.+|` + dns1123Subdomain + `/` + qualifiedNamePart + `)$`
 }
