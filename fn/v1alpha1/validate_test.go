@@ -140,3 +140,70 @@ func TestEnums(t *testing.T) {
 			}},
 	})
 }
+
+// TestContainerParts: what the API server checks in a grafted container's
+// own ports, env, probes and hooks, podgraft checks before it grafts.
+func TestContainerParts(t *testing.T) {
+	runValidation(t, map[string]validationCase{
+		"valid parts": {spec: `
+  sidecars:
+  - name: a
+    image: x
+    ports: [{name: proxy, containerPort: 8080, hostPort: 80}, {containerPort: 9090}]
+    env: [{name: UPSTREAM, value: x}, {name: "1 relaxed.name", value: z}]
+    readinessProbe: {httpGet: {path: /, port: proxy}}
+    livenessProbe: {tcpSocket: {port: 8080}}
+    startupProbe: {grpc: {port: 9090}, failureThreshold: 30}
+    lifecycle: {preStop: {sleep: {seconds: 5}}, postStart: {exec: {command: [warm]}}}
+  initContainers:
+  - {name: b, image: x, ports: [{containerPort: 9000}], env: [{name: A, value: b}]}`},
+		"port without a number": {spec: `
+  sidecars: [{name: a, image: x, ports: [{name: proxy}]}]`,
+			want: []string{`spec.sidecars[0].ports[0].containerPort: Required value`}},
+		"port numbers out of range": {spec: `
+  initContainers: [{name: a, image: x, ports: [{containerPort: 70000, hostPort: -1}]}]`,
+			want: []string{
+				`spec.initContainers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive`,
+				`spec.initContainers[0].ports[0].hostPort: Invalid value: -1: must be between 1 and 65535, inclusive`,
+			}},
+		"port name": {spec: `
+  sidecars: [{name: a, image: x, ports: [{name: Proxy_1, containerPort: 80}]}]`,
+			want: []string{`spec.sidecars[0].ports[0].name: Invalid value: "Proxy_1"`}},
+		"env names": {spec: `
+  sidecars: [{name: a, image: x, env: [{value: x}, {name: "A=B"}]}]`,
+			want: []string{
+				`spec.sidecars[0].env[0].name: Required value`,
+				`spec.sidecars[0].env[1].name: Invalid value: "A=B"`,
+			}},
+		"a sidecar's own probes": {spec: `
+  sidecars:
+  - name: a
+    image: x
+    readinessProbe: {periodSeconds: 5}
+    livenessProbe: {exec: {command: [x]}, successThreshold: 2}
+    startupProbe: {tcpSocket: {port: 0}}`,
+			want: []string{
+				`spec.sidecars[0].readinessProbe: Required value: one handler`,
+				`spec.sidecars[0].livenessProbe.successThreshold: Invalid value: 2: must be 1 for liveness and startup probes`,
+				`spec.sidecars[0].startupProbe.tcpSocket.port: Invalid value: 0`,
+			}},
+		"hooks": {spec: `
+  sidecars:
+  - name: a
+    image: x
+    lifecycle:
+      postStart: {exec: {command: []}}
+      preStop: {httpGet: {path: /, port: 80}, sleep: {seconds: -1}}`,
+			want: []string{
+				`spec.sidecars[0].lifecycle.postStart.exec.command: Required value`,
+				`spec.sidecars[0].lifecycle.preStop.sleep.seconds: Invalid value: -1`,
+				`spec.sidecars[0].lifecycle.preStop: Forbidden: hook with 2 handlers (httpGet, sleep)`,
+			}},
+		"a hook without a handler": {spec: `
+  sidecars: [{name: a, image: x, lifecycle: {preStop: {}}}]`,
+			want: []string{`spec.sidecars[0].lifecycle.preStop: Required value: one handler: exec, httpGet, tcpSocket or sleep`}},
+		"hooks on an init container": {spec: `
+  initContainers: [{name: a, image: x, lifecycle: {preStop: {sleep: {seconds: 1}}}}]`,
+			want: []string{`spec.initContainers[0].lifecycle: Forbidden`}},
+	})
+}
