@@ -214,5 +214,5 @@ func kubePart(n *yaml.Node, holder any) *yaml.Node {
 			c.Content = append(c.Content, n.Content[i], n.Content[i+1])
 		}
 	}
-	return &c
+	return withoutNulls(&c)
 }

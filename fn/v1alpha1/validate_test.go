@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // validationCase is a spec (indented under "spec:") and the messages its
@@ -206,4 +207,27 @@ func TestContainerParts(t *testing.T) {
   initContainers: [{name: a, image: x, lifecycle: {preStop: {sleep: {seconds: 1}}}}]`,
 			want: []string{`spec.initContainers[0].lifecycle: Forbidden`}},
 	})
+}
+
+// TestNullsAreUnset: an explicit null is accepted wherever a value is
+// optional, and the grafted parts do not carry it.
+func TestNullsAreUnset(t *testing.T) {
+	pg, err := decode(t, header+`spec:
+  targets: null
+  sidecars:
+  - {name: a, image: x, native: null, ports: null, resources: {limits: null, requests: {cpu: 1}}, env: [{name: A, value: null}]}
+  volumes:
+  - {name: v, emptyDir: {}, hostPath: null, mounts: [{containers: [a], mountPath: /v, subPath: null}]}
+`)
+	require.NoError(t, err)
+	require.True(t, pg.Spec.Sidecars[0].IsNative())
+	sidecar, err := yaml.NewRNode(pg.Spec.Sidecars[0].Node).String()
+	require.NoError(t, err)
+	require.Equal(t, "{name: a, image: x, resources: {requests: {cpu: 1}}, env: [{name: A}]}\n", sidecar)
+	volume, err := yaml.NewRNode(pg.Spec.Volumes[0].Node).String()
+	require.NoError(t, err)
+	require.Equal(t, "{name: v, emptyDir: {}}\n", volume)
+	mount, err := yaml.NewRNode(pg.Spec.Volumes[0].Mounts[0].Node).String()
+	require.NoError(t, err)
+	require.Equal(t, "{mountPath: /v}\n", mount)
 }
