@@ -55,7 +55,7 @@ func TestDecodeErrors(t *testing.T) {
 		"unknown field with its path": {hdr + "spec: {sidecars: [{name: a, imagee: x}]}", "PodGraft edge (graft.yaml, document 1): spec.sidecars[0].imagee: unknown field"},
 		"two unknown fields":          {hdr + "spec: {foo: 1, bar: 2}", "spec.foo: unknown field"},
 		"wrong case is unknown":       {hdr + "spec: {Sidecars: []}", "spec.Sidecars: unknown field"},
-		"type mismatch":               {hdr + "spec: {sidecars: {name: a}}", "spec.sidecars: expected []v1alpha1.Sidecar, got object"},
+		"type mismatch":               {hdr + "spec: {sidecars: {name: a}}", "spec.sidecars: expected a list, got a mapping"},
 		"not a mapping":               {"- a\n- b\n", "a PodGraft must be a mapping, not a list"},
 		"image required":              {hdr + "spec: {sidecars: [{name: a}]}", "spec.sidecars[0].image: Required value: must not be empty"},
 		"name must be a DNS label":    {hdr + "spec: {sidecars: [{name: A_B, image: x}]}", `spec.sidecars[0].name: Invalid value: "A_B"`},

@@ -24,7 +24,7 @@ func TestValidateVolumes(t *testing.T) {
 			"spec.volumes[0].secret: Forbidden: secret: true only applies to a volume generated from files or fromFiles"},
 		"secret source without a name": {"  - {name: v, secret: {optional: true}}", "spec.volumes[0].secret.secretName: Required value"},
 		"secret source unknown field":  {"  - {name: v, secret: {secretNam: s}}", `spec.volumes[0].secret.secretNam: Unsupported value: unknown field`},
-		"secret of the wrong type":     {"  - {name: v, secret: yes-please, files: {a: b}}", "secret: expected true or false"},
+		"secret of the wrong type":     {"  - {name: v, secret: yes-please, files: {a: b}}", "spec.volumes[0].secret: expected true, false or a secret volume source"},
 		"bad name":                     {"  - {name: V_1, emptyDir: {}}", `spec.volumes[0].name: Invalid value: "V_1"`},
 		"duplicate name":               {"  - {name: v, emptyDir: {}}\n  - {name: v, emptyDir: {}}", "spec.volumes[1].name: Duplicate value"},
 		"bad isolate":                  {"  - {name: v, hostPath: {path: /x}, isolate: pod}", `spec.volumes[0].isolate: Unsupported value: "pod"`},

@@ -1,7 +1,6 @@
 package v1alpha1
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -64,8 +63,11 @@ func Describe(n *yaml.Node, source string) string {
 func decodeStrict(n *yaml.Node, source string, raw []byte, out *PodGraft) ConfigErrors {
 	strictErrs, err := kjson.UnmarshalStrict(raw, out)
 	if err != nil {
-		path, detail := typeError(err)
-		return ConfigErrors{newFieldError(n, source, path, detail)}
+		var tm *typeMismatch
+		if errors.As(typeError(raw, err), &tm) {
+			return ConfigErrors{newFieldError(n, source, tm.Path, "expected "+tm.Expected+", got "+tm.Got)}
+		}
+		return ConfigErrors{newFieldError(n, source, "", err.Error())}
 	}
 	var errs ConfigErrors
 	for _, se := range strictErrs {
@@ -80,28 +82,6 @@ func decodeStrict(n *yaml.Node, source string, raw []byte, out *PodGraft) Config
 		}
 	}
 	return errs
-}
-
-// typeError turns a JSON type mismatch into its path and "expected X, got
-// Y".
-func typeError(err error) (path, detail string) {
-	var te *json.UnmarshalTypeError
-	if !errors.As(err, &te) {
-		return "", err.Error()
-	}
-	// encoding/json names embedded structs by their Go type
-	// (spec.sidecars.Container.ports); users know only JSON names.
-	var parts []string
-	for _, seg := range strings.Split(te.Field, ".") {
-		if seg != "" && (seg[0] < 'A' || seg[0] > 'Z') {
-			parts = append(parts, seg)
-		}
-	}
-	path = strings.Join(parts, ".")
-	if path == "" {
-		path = "(root)"
-	}
-	return path, fmt.Sprintf("expected %s, got %s", te.Type.String(), te.Value)
 }
 
 // toJSON converts YAML to JSON with sigs.k8s.io/yaml, as kubectl does: it
@@ -215,5 +195,5 @@ func kubePart(n *yaml.Node, holder any) *yaml.Node {
 			c.Content = append(c.Content, n.Content[i], n.Content[i+1])
 		}
 	}
-	return &c
+	return withoutNulls(&c)
 }

@@ -34,10 +34,7 @@ func (s *SecretOption) UnmarshalJSON(b []byte) error {
 		src := &corev1.SecretVolumeSource{}
 		strict, err := kjson.UnmarshalStrict(b, src)
 		if err != nil {
-			if path, detail := typeError(err); path != "" {
-				return fmt.Errorf("secret: %s: %s", path, detail)
-			}
-			return fmt.Errorf("secret: %w", err)
+			return err // decodeStrict finds where, with the path
 		}
 		*s = SecretOption{Source: src}
 		// Unknown fields are reported by validation, which knows the path.

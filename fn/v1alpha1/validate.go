@@ -63,6 +63,7 @@ func Validate(pg *PodGraft) field.ErrorList {
 	errs = append(errs, validateSelector(spec.Child("exclude"), pg.Spec.Exclude)...)
 	errs = append(errs, validatePodTemplates(spec.Child("podTemplates"), pg.Spec.PodTemplates)...)
 	errs = append(errs, validateContainers(spec, pg.Spec)...)
+	errs = append(errs, validateKubeValues(spec, pg.Spec)...)
 	errs = append(errs, validateClashes(spec, pg.Spec)...)
 	errs = append(errs, oneOf(spec.Child("requireReadinessProbe"), pg.Spec.RequireReadinessProbe, ReadinessOff, ReadinessWarning, ReadinessError)...)
 	errs = append(errs, oneOf(spec.Child("securityProfile"), pg.Spec.SecurityProfile, ProfileNone, ProfileRestricted)...)
@@ -151,6 +152,8 @@ func validateContainers(spec *field.Path, s Spec) field.ErrorList {
 			errs = append(errs, field.Required(p.Child("image"), "must not be empty"))
 		}
 		errs = append(errs, validatePlacement(p.Child("placement"), sc.Placement)...)
+		errs = append(errs, validateContainerParts(p, sc.Container)...)
+		errs = append(errs, validateLifetimeParts(p, sc.Container)...)
 		if sc.RestartPolicy != nil {
 			switch {
 			case !sc.IsNative():
@@ -193,6 +196,10 @@ func validateContainers(spec *field.Path, s Spec) field.ErrorList {
 				errs = append(errs, field.Forbidden(p.Child(probe.name), "Kubernetes rejects probes on init containers that run to completion"))
 			}
 		}
+		if ic.Lifecycle != nil {
+			errs = append(errs, field.Forbidden(p.Child("lifecycle"), "Kubernetes rejects lifecycle hooks on init containers that run to completion"))
+		}
+		errs = append(errs, validateContainerParts(p, ic.Container)...)
 		errs = append(errs, validatePlacement(p.Child("placement"), ic.Placement)...)
 	}
 	return errs
@@ -258,7 +265,14 @@ func validateProbe(p *field.Path, set *Probe, mustSucceedOnce bool) field.ErrorL
 	if set == nil {
 		return nil
 	}
-	probe := &set.Probe
+	return validateKubeProbe(p, &set.Probe, mustSucceedOnce)
+}
+
+// validateKubeProbe checks a core/v1 probe: a grafted one, or a sidecar's own.
+func validateKubeProbe(p *field.Path, probe *corev1.Probe, mustSucceedOnce bool) field.ErrorList {
+	if probe == nil {
+		return nil
+	}
 	var errs field.ErrorList
 	var handlers []string
 	if probe.Exec != nil {

@@ -30,7 +30,8 @@ func defaultVolumes(s *Spec) {
 // hostPath types that name a directory, which isolation appends to.
 var dirHostPathTypes = []string{"", string(corev1.HostPathDirectoryOrCreate), string(corev1.HostPathDirectory)}
 
-var accessModes = []string{
+// AccessModes are the access modes a claim may request.
+var AccessModes = []string{
 	string(corev1.ReadWriteOnce), string(corev1.ReadOnlyMany), string(corev1.ReadWriteMany), string(corev1.ReadWriteOncePod),
 }
 
@@ -213,7 +214,7 @@ func validateClaim(p *field.Path, v Volume) field.ErrorList {
 		errs = append(errs, validateClaimName(p.Child("persistentVolumeClaim", "claimName"), pvc.ClaimName)...)
 	}
 	for j, m := range v.Claim.AccessModes {
-		errs = append(errs, oneOf(cp.Child("accessModes").Index(j), string(m), accessModes...)...)
+		errs = append(errs, oneOf(cp.Child("accessModes").Index(j), string(m), AccessModes...)...)
 	}
 	if v.Claim.StorageClassName != "" {
 		for _, msg := range validation.IsDNS1123Subdomain(v.Claim.StorageClassName) {

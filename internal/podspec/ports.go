@@ -8,6 +8,7 @@ package podspec
 
 import (
 	"strconv"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -44,16 +45,20 @@ func Ports(c *yaml.Node) []Port {
 		if protocol == "" {
 			protocol = "TCP"
 		}
+		// Keyed in upper case: "tcp" is not a protocol the API server
+		// accepts, but whatever the author fixes it to, it takes the
+		// same port as "TCP", so it clashes now rather than later.
+		key := strings.ToUpper(protocol)
 		port := Port{Index: i}
 		if containerPort != "" {
-			port.Keys = append(port.Keys, PortKey{ID: "c/" + protocol + "/" + containerPort, Field: "containerPort", Show: containerPort + "/" + protocol})
+			port.Keys = append(port.Keys, PortKey{ID: "c/" + key + "/" + containerPort, Field: "containerPort", Show: containerPort + "/" + protocol})
 		}
 		if hostPort != "" && hostPort != "0" {
 			show := hostPort + "/" + protocol
 			if hostIP != "" {
 				show = hostIP + ":" + show
 			}
-			port.Keys = append(port.Keys, PortKey{ID: "h/" + protocol + "/" + hostIP + "/" + hostPort, Field: "hostPort", Show: show})
+			port.Keys = append(port.Keys, PortKey{ID: "h/" + key + "/" + hostIP + "/" + hostPort, Field: "hostPort", Show: show})
 		}
 		out = append(out, port)
 	}

@@ -15,9 +15,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 
 	"github.com/invopop/jsonschema"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -104,10 +106,9 @@ func mapKubernetesScalars(t reflect.Type) *jsonschema.Schema {
 			{Type: "number"},
 		}}
 	case reflect.TypeOf(intstr.IntOrString{}):
-		return &jsonschema.Schema{AnyOf: []*jsonschema.Schema{
-			{Type: "integer"},
-			{Type: "string"},
-		}}
+		// Every IntOrString a config holds is a port: a probe's or a
+		// hook's, and fronts'.
+		return portNumOrName()
 	case reflect.TypeOf(v1alpha1.SecretOption{}):
 		// secret: true generates a Secret from files; a mapping is a
 		// core/v1 secret volume source, as in a pod.
@@ -162,8 +163,10 @@ func describe(t reflect.Type, goField string) string {
 
 // Patterns for podgraft's own string values.
 const (
-	dns1123Label     = `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
-	placementPattern = `^(first|last|(before|after):[a-z0-9]([-a-z0-9]*[a-z0-9])?)$`
+	// dns1123Subdomain without anchors, length unchecked.
+	dns1123Subdomain = `[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*`
+	// qualifiedNamePart is the name of a qualified name, up to 63 characters.
+	qualifiedNamePart = `[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?`
 )
 
 // refine adds what the Go types cannot say: constants, enums, patterns and
@@ -200,21 +203,98 @@ func refine(root *jsonschema.Schema) error {
 	pattern := func(p string) func(*jsonschema.Schema) {
 		return func(s *jsonschema.Schema) { s.Pattern = p }
 	}
+	replace := func(with func() *jsonschema.Schema) func(*jsonschema.Schema) {
+		return func(s *jsonschema.Schema) {
+			description := s.Description
+			*s = *with()
+			s.Description = description
+		}
+	}
+	is := func(with *jsonschema.Schema) func(*jsonschema.Schema) {
+		return replace(func() *jsonschema.Schema { return with })
+	}
+	each := func(apply func(*jsonschema.Schema)) func(*jsonschema.Schema) {
+		return func(s *jsonschema.Schema) { apply(s.Items) }
+	}
+	nonEmpty := func(s *jsonschema.Schema) { s.MinLength = length(1) }
+	atLeastOne := func(s *jsonschema.Schema) { s.MinItems = length(1) }
+	// A field that validation forbids, unless null (unset).
+	forbidden := func(s *jsonschema.Schema) {
+		*s = jsonschema.Schema{Type: "null", Description: "Not on an init container, which runs to completion: Kubernetes refuses it there (a sidecar takes it)."}
+	}
+	// The probes that must succeed once: liveness and startup.
+	succeedOnce := func(s *jsonschema.Schema) { withProperty(s, "successThreshold", &jsonschema.Schema{Maximum: "1"}) }
+	glob := is(str(globPattern, 0, 0))
+	labelName := is(str(dnsLabel, 1, 63))
+	absolute := replace(func() *jsonschema.Schema {
+		return &jsonschema.Schema{Type: "string", Pattern: absolutePattern, Not: &jsonschema.Schema{Pattern: dotDotPattern}}
+	})
+	relative := replace(func() *jsonschema.Schema { // "" or relative, without ".."
+		return &jsonschema.Schema{Type: "string", AllOf: []*jsonschema.Schema{not(absolutePattern), not(dotDotPattern)}}
+	})
+	subdomainOrEmpty := is(str(optionalSubdomain, 0, 253))
 	edits := []edit{
 		{"PodGraft", "apiVersion", func(s *jsonschema.Schema) { s.Const = v1alpha1.APIVersion }},
 		{"PodGraft", "kind", func(s *jsonschema.Schema) { s.Const = v1alpha1.Kind }},
-		{"Metadata", "name", func(s *jsonschema.Schema) {
-			s.Pattern = dns1123Label
-			maxLength := uint64(63)
-			s.MaxLength = &maxLength
-		}},
-		{"Spec", "requireReadinessProbe", enum(v1alpha1.ReadinessOff, v1alpha1.ReadinessWarning, v1alpha1.ReadinessError)},
-		{"Spec", "securityProfile", enum(v1alpha1.ProfileNone, v1alpha1.ProfileRestricted)},
-		{"Volume", "isolate", enum(v1alpha1.IsolateNone, v1alpha1.IsolateNamespace, v1alpha1.IsolateWorkload)},
+		{"Metadata", "name", labelName},
+		// "" in an enum or a pattern is the default, as validation reads it.
+		{"Spec", "requireReadinessProbe", enum("", v1alpha1.ReadinessOff, v1alpha1.ReadinessWarning, v1alpha1.ReadinessError)},
+		{"Spec", "securityProfile", enum("", v1alpha1.ProfileNone, v1alpha1.ProfileRestricted)},
+		{"Selector", "kinds", each(pattern(kindPattern))},
+		{"Selector", "names", each(glob)},
+		{"Selector", "namespaces", each(glob)},
+		{"PodTemplateKind", "kind", nonEmpty},
+		{"PodTemplateKind", "path", pattern(templatePathPattern)},
+
+		{"Sidecar", "name", labelName},
+		{"Sidecar", "image", nonEmpty},
 		{"Sidecar", "placement", pattern(placementPattern)},
+		{"Sidecar", "restartPolicy", enum(string(corev1.ContainerRestartPolicyAlways))},
+		{"Sidecar", "livenessProbe", succeedOnce},
+		{"Sidecar", "startupProbe", succeedOnce},
+		{"InitContainer", "name", labelName},
 		{"InitContainer", "placement", pattern(placementPattern)},
-		{"Sidecar", "name", pattern(dns1123Label)},
-		{"InitContainer", "name", pattern(dns1123Label)},
+		{"InitContainer", "imageFrom", pattern(imageFromPattern)},
+		{"InitContainer", "restartPolicy", forbidden},
+		{"InitContainer", "readinessProbe", forbidden},
+		{"InitContainer", "livenessProbe", forbidden},
+		{"InitContainer", "startupProbe", forbidden},
+		{"InitContainer", "lifecycle", forbidden},
+		{"ContainerPort", "name", is(portName())},
+		{"ContainerPort", "containerPort", func(s *jsonschema.Schema) { bounds(s, "1", "65535") }},
+		{"ContainerPort", "hostPort", func(s *jsonschema.Schema) { bounds(s, "0", "65535") }},
+		{"EnvVar", "name", pattern(envNamePattern)},
+
+		{"ProbeSet", "containers", each(is(containerRef()))},
+		{"ProbeSet", "liveness", succeedOnce},
+		{"ProbeSet", "startup", succeedOnce},
+		{"Probe", "initialDelaySeconds", func(s *jsonschema.Schema) { s.Minimum = "0" }},
+		{"Probe", "timeoutSeconds", func(s *jsonschema.Schema) { s.Minimum = "0" }},
+		{"Probe", "periodSeconds", func(s *jsonschema.Schema) { s.Minimum = "0" }},
+		{"Probe", "successThreshold", func(s *jsonschema.Schema) { s.Minimum = "0" }},
+		{"Probe", "failureThreshold", func(s *jsonschema.Schema) { s.Minimum = "0" }},
+		{"Probe", "terminationGracePeriodSeconds", func(s *jsonschema.Schema) { s.Minimum = "1" }},
+		{"ExecAction", "command", atLeastOne},
+		{"GRPCAction", "port", func(s *jsonschema.Schema) { bounds(s, "1", "65535") }},
+		{"SleepAction", "seconds", func(s *jsonschema.Schema) { s.Minimum = "0" }},
+
+		{"Volume", "name", labelName},
+		{"Volume", "isolate", enum("", v1alpha1.IsolateNone, v1alpha1.IsolateNamespace, v1alpha1.IsolateWorkload)},
+		{"Volume", "fromFiles", each(replace(func() *jsonschema.Schema {
+			return &jsonschema.Schema{Type: "string", Pattern: fromFilesBase, AllOf: []*jsonschema.Schema{
+				not(`^[/\\]`), not(dotDotPattern), not(fromFilesChDir),
+			}}
+		}))},
+		{"HostPathVolumeSource", "path", absolute},
+		{"SecretVolumeSource", "secretName", nonEmpty},
+		{"PersistentVolumeClaimVolumeSource", "claimName", subdomainOrEmpty},
+		{"Claim", "accessModes", each(enum(v1alpha1.AccessModes...))},
+		{"Claim", "storageClassName", subdomainOrEmpty},
+		{"Claim", "storage", is(&jsonschema.Schema{Type: "string", AllOf: []*jsonschema.Schema{{Pattern: quantityPattern}, {Pattern: positiveQuantity}}})},
+		{"Mount", "containers", func(s *jsonschema.Schema) { atLeastOne(s); is(containerRef())(s.Items) }},
+		{"Mount", "mountPath", pattern(mountPathPattern)},
+		{"Mount", "subPath", relative},
+		{"Policy", "allowedHostPaths", each(absolute)},
 	}
 	for _, e := range edits {
 		p, err := prop(def(e.owner), e.owner, e.field)
@@ -223,16 +303,46 @@ func refine(root *jsonschema.Schema) error {
 		}
 		e.apply(p)
 	}
+	if err := applyEnums(defs); err != nil {
+		return err
+	}
 	// A PodGraft without a spec is valid (it grafts nothing).
 	root.Required = remove(root.Required, "spec")
-	// Validation requires a sidecar's image; an init container needs
-	// image or imageFrom, not both.
+	// GRPCAction.service is a pointer without omitempty, so the reflector
+	// requires it; the API server does not.
+	defs["GRPCAction"].Required = remove(defs["GRPCAction"].Required, "service")
+	// With claim.perReplica the claim is named after the volume, so
+	// claimName may be left out; whether it must be there depends on
+	// claim, which validation checks.
+	defs["PersistentVolumeClaimVolumeSource"].Required = remove(defs["PersistentVolumeClaimVolumeSource"].Required, "claimName")
+	// Validation requires these, which the Kubernetes types leave optional.
 	defs["Sidecar"].Required = append(defs["Sidecar"].Required, "image")
-	defs["InitContainer"].OneOf = []*jsonschema.Schema{
-		{Required: []string{"image"}},
-		{Required: []string{"imageFrom"}},
+	defs["SecretVolumeSource"].Required = append(defs["SecretVolumeSource"].Required, "secretName")
+	defs["ExecAction"].Required = append(defs["ExecAction"].Required, "command")
+	// Files are keys of the generated ConfigMap or Secret.
+	files, err := prop(defs["Volume"], "Volume", "files")
+	if err != nil {
+		return err
 	}
+	files.PropertyNames = &jsonschema.Schema{Pattern: configMapKeyPattern, MaxLength: length(253), Not: &jsonschema.Schema{Pattern: chDirPattern}}
+	// One of: an init container's image or imageFrom; a probe's handler,
+	// a hook's; a probe set's probes, one at least.
+	defs["InitContainer"].OneOf = []*jsonschema.Schema{
+		withProperty(&jsonschema.Schema{Required: []string{"image"}}, "image", str("", 1, 0)),
+		withProperty(&jsonschema.Schema{Required: []string{"imageFrom"}}, "imageFrom", str("", 1, 0)),
+	}
+	defs["Probe"].OneOf = exactlyOne("exec", "httpGet", "tcpSocket", "grpc")
+	defs["LifecycleHandler"].OneOf = exactlyOne("exec", "httpGet", "tcpSocket", "sleep")
+	defs["ProbeSet"].AnyOf = exactlyOne(v1alpha1.Readiness, v1alpha1.Liveness, v1alpha1.Startup)
+	allowNull(root, map[*jsonschema.Schema]bool{})
 	return nil
+}
+
+// withProperty gives s the one property name.
+func withProperty(s *jsonschema.Schema, name string, property *jsonschema.Schema) *jsonschema.Schema {
+	s.Properties = jsonschema.NewProperties()
+	s.Properties.Set(name, property)
+	return s
 }
 
 func remove(list []string, v string) []string {
@@ -243,4 +353,63 @@ func remove(list []string, v string) []string {
 		}
 	}
 	return out
+}
+
+// inlinedInto names the definitions a Kubernetes type is inlined into,
+// where it has none of its own.
+var inlinedInto = map[reflect.Type][]string{
+	reflect.TypeFor[corev1.Container](): {"Sidecar", "InitContainer"},
+}
+
+// applyEnums lists the values of the Kubernetes enum fields that
+// validation checks (v1alpha1.Enums), and the resource names of
+// containers.
+func applyEnums(defs jsonschema.Definitions) error {
+	for _, e := range v1alpha1.Enums {
+		names := inlinedInto[e.Type]
+		if names == nil {
+			names = []string{e.Type.Name()}
+		}
+		for _, name := range names {
+			d := defs[name]
+			if d == nil {
+				return fmt.Errorf("schema: no definition %s for the enum %s.%s", name, e.Type, e.Field)
+			}
+			p, ok := d.Properties.Get(e.Field)
+			if !ok {
+				return fmt.Errorf("schema: %s has no property %q", name, e.Field)
+			}
+			if p.Type == "array" {
+				p = p.Items
+			}
+			if p.Type != "string" {
+				return fmt.Errorf("schema: %s.%s is not a string", name, e.Field)
+			}
+			if e.Optional {
+				p.Enum = append(p.Enum, "")
+			}
+			for _, v := range e.Values {
+				p.Enum = append(p.Enum, v)
+			}
+		}
+	}
+	names := &jsonschema.Schema{Pattern: resourceNamePattern()}
+	for _, list := range []string{"limits", "requests"} {
+		p, ok := defs["ResourceRequirements"].Properties.Get(list)
+		if !ok {
+			return fmt.Errorf("schema: ResourceRequirements has no property %q", list)
+		}
+		p.PropertyNames = names
+	}
+	return nil
+}
+
+// resourceNamePattern: a standard resource of containers, hugepages-<size>,
+// or a qualified name with a domain (validation.IsQualifiedName).
+func resourceNamePattern() string {
+	standard := make([]string, 0, len(v1alpha1.ContainerResourceNames))
+	for _, n := range v1alpha1.ContainerResourceNames {
+		standard = append(standard, regexp.QuoteMeta(n))
+	}
+	return `^(` + strings.Join(standard, "|") + `|hugepages-.+|` + dns1123Subdomain + `/` + qualifiedNamePart + `)$`
 }

@@ -245,6 +245,28 @@ func TestSchemaKubernetesTypes(t *testing.T) {
   - {name: c, imageFrom: "*", placement: "after:a"}`},
 		"bad security profile": {spec: `
   securityProfile: baseline`},
+		"Kubernetes enums, and their defaults left out": {ok: true, spec: `
+  sidecars:
+  - name: proxy
+    image: nginx
+    imagePullPolicy: IfNotPresent
+    ports: [{containerPort: 53, protocol: UDP}, {containerPort: 80, protocol: ""}]
+    readinessProbe: {httpGet: {path: /, port: 80, scheme: HTTPS}}
+    resources: {limits: {cpu: 1, example.com/gpu: 1, hugepages-2Mi: 2Mi}}
+  volumes:
+  - {name: data, hostPath: {path: /var/data, type: ""}}`},
+		"imagePullPolicy Sometimes": {spec: `
+  sidecars: [{name: proxy, image: nginx, imagePullPolicy: Sometimes}]`},
+		"protocol in lower case": {spec: `
+  sidecars: [{name: proxy, image: nginx, ports: [{containerPort: 80, protocol: tcp}]}]`},
+		"scheme of a grafted probe": {spec: `
+  probes: [{readiness: {httpGet: {path: /, port: 80, scheme: https}}}]`},
+		"hostPath type": {spec: `
+  volumes: [{name: data, hostPath: {path: /var/data, type: Dir}}]`},
+		"seccomp profile type": {spec: `
+  initContainers: [{name: a, image: x, securityContext: {seccompProfile: {type: Default}}}]`},
+		"container resource name": {spec: `
+  sidecars: [{name: proxy, image: nginx, resources: {requests: {gpu: 1}}}]`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			err := s.Validate(instance(t, []byte(head+strings.TrimPrefix(tc.spec, "\n"))))

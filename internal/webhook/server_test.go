@@ -249,7 +249,7 @@ func TestServeReloadsConfigs(t *testing.T) {
 	logs := r.logs.String()
 	require.Contains(t, logs, "config change not loaded; the previous configs keep serving")
 	require.Contains(t, logs, file+", document 1")
-	require.Contains(t, logs, "spec.sidecars.ports.containerPort: expected int32, got string")
+	require.Contains(t, logs, "spec.sidecars[0].ports[0].containerPort: expected an integer, got the string")
 
 	// fronts is refused on reload as at start-up.
 	fronts, err := os.ReadFile("testdata/fronts.yaml")
