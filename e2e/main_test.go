@@ -176,6 +176,17 @@ func run(ctx context.Context, t testing.TB, dir string, env []string, bin string
 	return cmdResult{Stdout: stdout.String(), Stderr: stderr.String(), Err: err}
 }
 
+// runStdin runs bin with args and stdin in the test's directory.
+func runStdin(ctx context.Context, t testing.TB, stdin, bin string, args ...string) cmdResult {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	return cmdResult{Stdout: stdout.String(), Stderr: stderr.String(), Err: err}
+}
+
 // createNamespace creates a namespace for one test; one that exists already
 // (another test's golden data uses it) is fine.
 func createNamespace(ctx context.Context, t testing.TB, c *testcluster.Cluster, name string, labels map[string]string) {

@@ -5,6 +5,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,4 +59,241 @@ func TestExportedConfigKpt(t *testing.T) {
 	kptGrafted(t, before, after, res)
 	require.NotContains(t, after["app.yaml"], "not-this-one")
 	require.Contains(t, res.Stderr, "[warning]: PODGRAFT_CONFIG is ignored")
+}
+
+// writePackage writes files (path: content) under a new directory.
+func writePackage(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "pkg")
+	for name, content := range files {
+		path := filepath.Join(dir, name)
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+	}
+	return dir
+}
+
+// selectorGraft generates a ConfigMap and fronts the app: both reach past
+// the workload, to resources a selector hides.
+const selectorGraft = `apiVersion: podgraft.dev/v1alpha1
+kind: PodGraft
+metadata:
+  name: edge
+  annotations:
+    config.kubernetes.io/local-config: "true"
+spec:
+  requireReadinessProbe: "off"
+  sidecars:
+    - name: proxy
+      image: nginx:1.27-alpine
+      ports: [{name: proxy, containerPort: 8081}]
+      fronts: {port: http, via: proxy}
+  volumes:
+    - name: conf
+      files:
+        app.conf: |
+          listen 8081
+      mounts:
+        - {containers: [proxy], mountPath: /etc/proxy}
+`
+
+const selectorApp = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: shop/web:1.2
+          ports: [{name: http, containerPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: shop
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: http}]
+`
+
+// generatedConfigMaps counts the ConfigMaps podgraft generated in a
+// package's files.
+func generatedConfigMaps(t *testing.T, pkg string) int {
+	t.Helper()
+	n := 0
+	for name, content := range readTree(t, pkg) {
+		if name == "Kptfile" || name == "graft.yaml" {
+			continue
+		}
+		for _, d := range parseDocs(t, content) {
+			if d.kind() == "ConfigMap" && str(d.Obj, "metadata", "labels", "podgraft.dev/generated-by") == "edge" {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// TestKptSelectorsStayIdempotent: a pipeline step with selectors, or kpt fn
+// eval --match-kind, hides the generated ConfigMap and the fronted
+// Service. Each render used to append another copy of the ConfigMap, and
+// nothing said the Service was not re-pointed.
+func TestKptSelectorsStayIdempotent(t *testing.T) {
+	t.Parallel()
+	kpt := kptBin(t)
+	ctx := testCtx(t, 3*time.Minute)
+
+	t.Run("render with a selector", func(t *testing.T) {
+		pkg := writePackage(t, map[string]string{
+			"Kptfile": `apiVersion: kpt.dev/v1
+kind: Kptfile
+metadata:
+  name: pkg
+  annotations:
+    config.kubernetes.io/local-config: "true"
+pipeline:
+  mutators:
+    - exec: ` + podgraftBin(t) + `
+      configPath: graft.yaml
+      selectors:
+        - kind: Deployment
+`,
+			"graft.yaml": selectorGraft,
+			"app.yaml":   selectorApp,
+		})
+		res := run(ctx, t, pkg, nil, kpt, "fn", "render", "--allow-exec", pkg)
+		require.NoError(t, res.Err, res.Output())
+		require.Equal(t, 1, generatedConfigMaps(t, pkg), "the first render generates the ConfigMap")
+		first := readTree(t, pkg)
+		for i := 0; i < 2; i++ {
+			res = run(ctx, t, pkg, nil, kpt, "fn", "render", "--allow-exec", pkg)
+			require.NoError(t, res.Err, res.Output())
+			require.Equal(t, 1, generatedConfigMaps(t, pkg), "render %d added a copy", i+2)
+			require.Equal(t, first, readTree(t, pkg), "render %d changed the package", i+2)
+			require.Contains(t, res.Stderr, "filtered out by a selector")
+			require.Contains(t, res.Stderr, "holds no Service in namespace shop")
+		}
+		// Without the selector the whole package is seen: the Service is
+		// re-pointed, and there is still one ConfigMap.
+		res = run(ctx, t, pkg, nil, kpt, "fn", "eval", "--exec", podgraftBin(t), "--fn-config", filepath.Join(pkg, "graft.yaml"), pkg)
+		require.NoError(t, res.Err, res.Output())
+		require.Equal(t, 1, generatedConfigMaps(t, pkg))
+		require.NotContains(t, res.Stderr, "filtered out by a selector")
+		require.Contains(t, readTree(t, pkg)["app.yaml"], "targetPort: proxy")
+	})
+
+	t.Run("eval with --match-kind", func(t *testing.T) {
+		pkg := writePackage(t, map[string]string{"graft.yaml": selectorGraft, "app.yaml": selectorApp})
+		for i := 0; i < 3; i++ {
+			res := run(ctx, t, pkg, nil, kpt, "fn", "eval", "--exec", podgraftBin(t), "--fn-config", filepath.Join(pkg, "graft.yaml"), "--match-kind", "Deployment", pkg)
+			require.NoError(t, res.Err, res.Output())
+			require.Equal(t, 1, generatedConfigMaps(t, pkg), "eval %d", i+1)
+			if i > 0 {
+				require.Contains(t, res.Stderr, "filtered out by a selector")
+			}
+		}
+	})
+}
+
+// renameGraft generates a ConfigMap and a claim, which kustomize's
+// namePrefix renames.
+func renameGraft(t *testing.T) string {
+	return `apiVersion: podgraft.dev/v1alpha1
+kind: PodGraft
+metadata:
+  name: ops
+  annotations:
+    config.kubernetes.io/function: |
+      exec:
+        path: ` + podgraftBin(t) + `
+spec:
+  requireReadinessProbe: "off"
+  volumes:
+    - name: conf
+      files:
+        app.conf: |
+          listen 9090
+      mounts:
+        - {containers: [web], mountPath: /etc/app}
+    - name: uploads
+      persistentVolumeClaim: {claimName: web-uploads}
+      claim: {storage: 1Gi}
+      mounts:
+        - {containers: [web], mountPath: /var/uploads}
+`
+}
+
+// TestKustomizeRenamesAreFollowed: a base grafts, an overlay adds
+// namePrefix: prod-, and kustomize renames the generated ConfigMap and
+// claim and fixes the volumes. Running the graft again on that output (a
+// higher overlay, or podgraft on the build) used to drop the renamed ones
+// as stale, add unprefixed copies, and leave the Deployment mounting what
+// it dropped; kubectl apply --prune then deleted the claim in use.
+func TestKustomizeRenamesAreFollowed(t *testing.T) {
+	t.Parallel()
+	kustomize := tool(t, "kustomize")
+	ctx := testCtx(t, 3*time.Minute)
+	graft := renameGraft(t)
+	root := writePackage(t, map[string]string{
+		"base/kustomization.yaml": "namespace: rn-shop\nresources: [app.yaml]\ntransformers: [graft.yaml]\n",
+		"base/graft.yaml":         graft,
+		"base/app.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: shop/web:1.2
+`,
+		"prod/kustomization.yaml":  "resources: [../base]\nnamePrefix: prod-\n",
+		"again/kustomization.yaml": "resources: [../prod]\ntransformers: [graft.yaml]\n",
+		"again/graft.yaml":         graft,
+	})
+	build := func(dir string) cmdResult {
+		res := run(ctx, t, filepath.Join(root, dir), nil, kustomize, "build", "--enable-alpha-plugins", "--enable-exec", ".")
+		require.NoError(t, res.Err, res.Output())
+		return res
+	}
+	prod := build("prod")
+	docs := parseDocs(t, prod.Stdout)
+	web := findDoc(t, docs, "Deployment", "prod-web")
+	spec := specOf(t, web.Obj)
+	cm := spec.configMapVolume("conf")
+	require.True(t, strings.HasPrefix(cm, "prod-ops-conf-"), cm)
+	findDoc(t, docs, "ConfigMap", cm)
+	findDoc(t, docs, "PersistentVolumeClaim", "prod-web-uploads")
+
+	// The same graft again, over the renamed output: nothing changes.
+	again := build("again")
+	require.Equal(t, prod.Stdout, again.Stdout, "the graft follows kustomize's renames")
+	require.NotContains(t, again.Stderr, "stale")
+
+	// And podgraft itself on the build: the same, and --check is clean.
+	cfg := filepath.Join(root, "again", "graft.yaml")
+	out := runStdin(ctx, t, prod.Stdout, podgraftBin(t), "-c", cfg)
+	require.NoError(t, out.Err, out.Output())
+	require.Equal(t, prod.Stdout, out.Stdout)
+	check := runStdin(ctx, t, prod.Stdout, podgraftBin(t), "--check", "-c", cfg)
+	require.NoError(t, check.Err, "no false drift on kustomize's output: %s", check.Output())
+
+	t.Run("the API server accepts it", func(t *testing.T) {
+		c := cluster(t)
+		createNamespace(ctx, t, c, "rn-shop", nil)
+		require.NoError(t, c.ApplyAll(ctx, again.Stdout, true))
+	})
 }

@@ -3,6 +3,8 @@ package transformers
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,6 +58,7 @@ type podInfo struct {
 	namespace string
 	labels    labels.Set
 	targeted  bool
+	unchanged bool               // the graft's record on it is current
 	named     map[string]portRef // every container's named ports
 	app       map[string]portRef // the app containers' named ports
 }
@@ -63,19 +66,21 @@ type podInfo struct {
 // uses notes what workload r needs of the graft's plan: the namespace of
 // its generated resources, and its pods for fronting. Warnings about the
 // fronted ports go to results.
-func (g *Graft) uses(r *yaml.RNode, tmpls []Template, targeted bool, results *framework.Results) uses {
-	var u uses
+func (g *Graft) uses(r *yaml.RNode, tmpls []Template, targeted, unchanged bool, results *framework.Results) uses {
+	u := uses{namespace: g.ns(r), written: r.GetNamespace()}
+	u.mounts = mountedResources(tmpls, u.namespace)
 	if g.remove {
 		return u
 	}
 	if targeted && len(tmpls) > 0 && g.generates() {
-		u.generates, u.namespace, u.written = true, g.ns(r), r.GetNamespace()
+		u.generates = true
+		u.refs = g.generatedRefs(r, tmpls, unchanged)
 	}
 	if len(g.fronts) == 0 {
 		return u
 	}
 	for _, t := range tmpls {
-		info := podInfo{id: Ref(r), namespace: g.ns(r), labels: labels.Set(metaMap(t.Node, "labels")), targeted: targeted,
+		info := podInfo{id: Ref(r), namespace: g.ns(r), labels: labels.Set(metaMap(t.Node, "labels")), targeted: targeted, unchanged: unchanged,
 			named: map[string]portRef{}, app: map[string]portRef{}}
 		spec := node.Lookup(t.Node.YNode(), "spec")
 		for _, c := range allContainers(spec) {
@@ -145,11 +150,39 @@ func compileFronts(s *v1alpha1.Spec) []Front {
 // finishFronts re-points the held Services that front targeted pods, and
 // restores the ones this graft re-pointed that no longer should be.
 func (p *Plan) finishFronts(held []*yaml.RNode, out *Finished) {
+	services := map[string]bool{} // namespaces with a Service in the input
 	for _, svc := range held {
 		if svc.GetKind() != "Service" || svc.GetApiVersion() != "v1" {
 			continue
 		}
+		services[p.g.ns(svc)] = true
 		p.frontService(svc, out)
+	}
+	p.warnHiddenServices(services, out)
+}
+
+// warnHiddenServices warns about the fronted workloads whose record is
+// current in a namespace the input has no Service of: a kpt selector
+// (--match-kind Deployment) hides the Services, which then are not
+// re-pointed, and would otherwise say nothing.
+func (p *Plan) warnHiddenServices(services map[string]bool, out *Finished) {
+	if len(p.g.fronts) == 0 || p.g.remove {
+		return
+	}
+	warned := map[string]bool{}
+	for _, ns := range slices.Sorted(maps.Keys(p.pods)) {
+		if services[ns] {
+			continue
+		}
+		for _, pod := range p.pods[ns] {
+			id := DescribeRef(pod.id)
+			if !pod.targeted || !pod.unchanged || warned[id] {
+				continue
+			}
+			warned[id] = true
+			out.Results = append(out.Results, &framework.Result{Severity: framework.Warning, ResourceRef: pod.id,
+				Message: fmt.Sprintf("%s: the input holds no Service in namespace %s, so none that selects these pods is re-pointed to the sidecar that fronts them: filtered out by a selector (kpt fn eval --match-kind, a pipeline step's selectors)? Run podgraft over the whole package", p.g.Name, ns)})
+		}
 	}
 }
 

@@ -193,12 +193,12 @@ func (g *Graft) Apply(r *yaml.RNode) Outcome {
 		}
 		return out
 	}
-	out.uses = g.uses(r, tmpls, out.Targeted, &out.Results)
 	if out.Targeted && len(tmpls) == 0 && !g.check {
 		path := strings.Join(tk.Path, ".")
 		out.Results = append(out.Results, newResult(framework.Warning, r, path,
 			"skipped by %s: no pod template at %s, so nothing to graft", g.Name, path))
 	}
+	unchanged := out.Targeted
 	for _, t := range tmpls {
 		p, err := newPod(t)
 		if err != nil {
@@ -209,7 +209,11 @@ func (g *Graft) Apply(r *yaml.RNode) Outcome {
 		out.Changed = out.Changed || p.changed
 		out.Results = append(out.Results, p.results...)
 		out.waiting = append(out.waiting, p.waiting...)
+		unchanged = unchanged && p.unchanged
 	}
+	// What the plan needs is read from the templates as grafted: the
+	// names their volumes give the generated resources.
+	out.uses = g.uses(r, tmpls, out.Targeted, unchanged, &out.Results)
 	return out
 }
 
@@ -252,6 +256,7 @@ func (g *Graft) graft(p *pod, targeted bool) {
 	var before snapshot
 	if old != nil {
 		before = p.snapshot(old, g.hash)
+		p.renamed = g.renames(p, old)
 		p.unapply(g.Name, old)
 	}
 	if targeted {

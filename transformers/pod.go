@@ -25,6 +25,13 @@ type pod struct {
 	// a graft that runs later may add: they are reported only if it does
 	// not.
 	waiting []waiting
+	// renamed holds, by volume, the name a generated resource had before
+	// the graft was applied again, when a tool renamed it (kustomize's
+	// namePrefix): the graft follows the rename instead of undoing it.
+	renamed map[string]rename
+	// unchanged says the graft was applied again and the template found
+	// as it was: its record is current.
+	unchanged bool
 }
 
 // waiting is a warning about containers the pod does not have yet.

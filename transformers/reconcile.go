@@ -135,7 +135,7 @@ func (g *Graft) report(p *pod, old *Entry, before snapshot, targeted bool) {
 	case p.current(before):
 		// Current: leave the document as it came.
 		*p.res().YNode() = *before.pre
-		p.changed = false
+		p.changed, p.unchanged = false, true
 		p.results, p.waiting = nil, nil
 		if g.check {
 			p.add(framework.Info, "", "graft %s is current", g.Name)

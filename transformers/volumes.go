@@ -106,7 +106,7 @@ func (g *Graft) planVolume(p *pod, i int, v *v1alpha1.Volume) (volumeWrite, bool
 	n := node.Plain(v.Node)
 	switch fs := g.files[v.Name]; {
 	case fs != nil:
-		name := fs.Name(g.Name, v.Name)
+		name := p.renamed[v.Name].follow(fs.Name(g.Name, v.Name))
 		ref := node.New(yaml.MappingNode)
 		if fs.Secret {
 			node.SetString(ref, "secretName", name)
@@ -122,6 +122,9 @@ func (g *Graft) planVolume(p *pod, i int, v *v1alpha1.Volume) (volumeWrite, bool
 	}
 	if v.Claim != nil && v.Claim.PerReplica {
 		return g.planClaimTemplate(p, src, v)
+	}
+	if r, ok := p.renamed[v.Name]; ok && v.Claim != nil {
+		node.SetString(node.Lookup(n, "persistentVolumeClaim"), "claimName", r.follow(claimName(v)))
 	}
 	vols := node.Lookup(p.spec, "volumes")
 	if i := node.IndexByName(vols, v.Name); i >= 0 {
