@@ -1,0 +1,161 @@
+// Package splice writes a changed YAML document as its original bytes with
+// the edits made to its parsed tree spliced in, so that the output differs
+// from the input only where the tree was changed: comments, quoting, key
+// order, indentation and line endings of everything else are kept.
+//
+// Record takes a snapshot of a document as parsed; the caller then edits
+// the tree in place (inserting, removing, replacing and reordering nodes);
+// Splice compares the tree with the snapshot and turns each difference
+// into a byte splice of the input. Only the new fragments are encoded,
+// in the style of their siblings. An edit that cannot be spliced safely
+// makes Splice return an error wrapping ErrUnsupported, and the caller
+// encodes the document whole instead.
+package splice
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// ErrUnsupported is wrapped by the error Splice returns when an edit
+// cannot be spliced safely; the document must then be encoded whole.
+var ErrUnsupported = errors.New("edit cannot be spliced")
+
+func unsupported(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrUnsupported, fmt.Sprintf(format, args...))
+}
+
+// Original is what Splice needs to know of a document as parsed, taken
+// before any edit: the steps edit the tree in place, overwriting nodes and
+// the backing arrays of Content slices.
+type Original struct {
+	src   []byte
+	snaps []snap       // every node reachable through Content, in document order
+	kids  []*yaml.Node // the original Content of every node, one after the other
+}
+
+// snap is one node as parsed.
+type snap struct {
+	node       *yaml.Node
+	tag, value string
+	line, col  int32
+	kids       int32 // its Content is kids[kids : kids+nkids]
+	nkids      int32
+	size       int32 // snaps in its subtree, itself included
+	kind       yaml.Kind
+	style      yaml.Style
+}
+
+// Record snapshots doc, the DocumentNode parsed from src. It costs one
+// walk over the tree and no look at src.
+func Record(src []byte, doc *yaml.Node) *Original {
+	o := &Original{src: src}
+	n := 1 + len(src)/12 // about one node per 12 bytes of Kubernetes YAML
+	o.snaps = make([]snap, 0, n)
+	o.kids = make([]*yaml.Node, 0, n)
+	o.record(doc)
+	return o
+}
+
+func (o *Original) record(n *yaml.Node) {
+	i := len(o.snaps)
+	o.snaps = append(o.snaps, snap{
+		node: n, tag: n.Tag, value: n.Value,
+		line: int32(n.Line), col: int32(n.Column),
+		kids: int32(len(o.kids)), nkids: int32(len(n.Content)),
+		kind: n.Kind, style: n.Style,
+	})
+	o.kids = append(o.kids, n.Content...)
+	for _, c := range n.Content {
+		o.record(c)
+	}
+	o.snaps[i].size = int32(len(o.snaps) - i)
+}
+
+// content returns the original Content of snap i.
+func (o *Original) content(i int) []*yaml.Node {
+	s := &o.snaps[i]
+	return o.kids[s.kids : s.kids+s.nkids]
+}
+
+// children returns the snap indices of the original Content of snap i.
+func (o *Original) children(i int) []int {
+	s := &o.snaps[i]
+	out := make([]int, s.nkids)
+	c := i + 1
+	for k := range out {
+		out[k] = c
+		c += int(o.snaps[c].size)
+	}
+	return out
+}
+
+// Splice returns the input with the edits made to doc since Record spliced
+// in; the bytes of everything not edited are kept as they were. doc must
+// be the DocumentNode given to Record. When nothing changed it returns the
+// input itself.
+func (o *Original) Splice(doc *yaml.Node) ([]byte, error) {
+	if len(o.snaps) == 0 || o.snaps[0].node != doc || doc.Kind != yaml.DocumentNode {
+		return nil, unsupported("not the document that was recorded")
+	}
+	if len(doc.Content) != 1 || o.snaps[0].nkids != 1 || doc.Content[0] != o.kids[0] {
+		return nil, unsupported("the document root was replaced")
+	}
+	if changed(&o.snaps[1]) {
+		return nil, unsupported("the document root was changed in place")
+	}
+	t, err := newText(o.src)
+	if err != nil {
+		return nil, err
+	}
+	s := &splicer{o: o, t: t, nl: t.nl}
+	if err := s.visit(1, ctx{parent: -1, key: -1}); err != nil { // snap 1 is the root
+		return nil, err
+	}
+	return s.apply()
+}
+
+// changed reports whether a node was changed in place since it was recorded.
+func changed(sn *snap) bool {
+	n := sn.node
+	return n.Kind != sn.kind || n.Style != sn.style || n.Tag != sn.tag || n.Value != sn.value
+}
+
+// edit replaces src[start:end] with text; start == end inserts.
+type edit struct {
+	start, end int
+	text       string
+}
+
+// apply writes the input with the edits made.
+func (s *splicer) apply() ([]byte, error) {
+	if len(s.edits) == 0 {
+		return s.o.src, nil
+	}
+	// Edits are made in document order; a stable sort puts an insertion
+	// before a removal that starts where it goes.
+	slices.SortStableFunc(s.edits, func(a, b edit) int {
+		if a.start != b.start {
+			return a.start - b.start
+		}
+		return (a.end - a.start) - (b.end - b.start)
+	})
+	size := len(s.o.src)
+	for i, e := range s.edits {
+		if e.start > e.end || e.end > len(s.o.src) || (i > 0 && e.start < s.edits[i-1].end) {
+			return nil, unsupported("overlapping edits")
+		}
+		size += len(e.text) - (e.end - e.start)
+	}
+	out := make([]byte, 0, size)
+	at := 0
+	for _, e := range s.edits {
+		out = append(out, s.o.src[at:e.start]...)
+		out = append(out, e.text...)
+		at = e.end
+	}
+	return append(out, s.o.src[at:]...), nil
+}
