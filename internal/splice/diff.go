@@ -137,7 +137,7 @@ func (s *splicer) diff(i int, flow bool) error {
 			used[j] = true
 		}
 	}
-	kept := increasing(match)
+	kept := s.keepers(kids, stride, match)
 	prev := -1
 	var pending []int
 	for u := range cur {
@@ -146,7 +146,7 @@ func (s *splicer) diff(i int, flow bool) error {
 			continue
 		}
 		j := match[u]
-		if err := s.gap(i, flow, kids, stride, prev, j, pending); err != nil {
+		if err := s.gap(i, flow, kids, stride, prev, j, pending, match); err != nil {
 			return err
 		}
 		pending = pending[:0]
@@ -174,7 +174,7 @@ func (s *splicer) diff(i int, flow bool) error {
 		}
 		prev = j
 	}
-	return s.gap(i, flow, kids, stride, prev, orig, pending)
+	return s.gap(i, flow, kids, stride, prev, orig, pending, match)
 }
 
 // increasing marks the longest strictly increasing subsequence of the
@@ -210,7 +210,7 @@ func increasing(match []int) []bool {
 // gap edits what lies between the kept original units prev and next of
 // collection i (-1 and the unit count at the ends): the original units
 // between them go, the current units pending go in.
-func (s *splicer) gap(i int, flow bool, kids []int, stride, prev, next int, pending []int) error {
+func (s *splicer) gap(i int, flow bool, kids []int, stride, prev, next int, pending, match []int) error {
 	if next-prev-1 == 0 && len(pending) == 0 {
 		return nil
 	}
@@ -222,9 +222,9 @@ func (s *splicer) gap(i int, flow bool, kids []int, stride, prev, next int, pend
 		}
 	}
 	if flow {
-		return s.flowGap(i, kids, stride, prev, next, pending)
+		return s.flowGap(i, kids, stride, prev, next, pending, match)
 	}
-	return s.blockGap(i, kids, stride, prev, next, pending)
+	return s.blockGap(i, kids, stride, prev, next, pending, match)
 }
 
 // noAnchors refuses to take out a node whose subtree holds an anchor: an
@@ -262,7 +262,7 @@ func (s *splicer) unit(i int, kids []int, stride, u int, flow bool) (start, end 
 }
 
 // blockGap is gap for a block collection: whole lines go and come.
-func (s *splicer) blockGap(i int, kids []int, stride, prev, next int, pending []int) error {
+func (s *splicer) blockGap(i int, kids []int, stride, prev, next int, pending, match []int) error {
 	t := s.t
 	orig := len(kids) / stride
 	col, err := s.itemCol(i)
@@ -271,7 +271,7 @@ func (s *splicer) blockGap(i int, kids []int, stride, prev, next int, pending []
 	}
 	var lines string
 	if len(pending) > 0 {
-		if lines, err = s.blockUnits(i, col, pending); err != nil {
+		if lines, err = s.blockUnits(i, col, kids, stride, pending, match); err != nil {
 			return err
 		}
 	}
@@ -398,8 +398,9 @@ func (s *splicer) emptyBlock(i, a, b int) error {
 }
 
 // blockUnits writes the pending units of block collection i at column col,
-// one after the other, without a final line break.
-func (s *splicer) blockUnits(i, col int, pending []int) (string, error) {
+// one after the other, without a final line break. A unit moved from
+// elsewhere in i with nothing changed in it keeps its own lines.
+func (s *splicer) blockUnits(i, col int, kids []int, stride int, pending, match []int) (string, error) {
 	e, err := s.emitter(i)
 	if err != nil {
 		return "", err
@@ -415,6 +416,16 @@ func (s *splicer) blockUnits(i, col int, pending []int) (string, error) {
 		if k > 0 {
 			e.b = append(e.b, s.nl...)
 		}
+		if j := match[u]; j >= 0 && s.pure(kids, stride, j) {
+			a, z, err := s.unit(i, kids, stride, j, false)
+			if err != nil {
+				return "", err
+			}
+			if s.t.ownLine(a) && s.t.column(a) == col {
+				e.b = append(e.b, s.t.src[s.t.lineStart(a):s.t.lineEnd(z)]...)
+				continue
+			}
+		}
 		e.spaces(col)
 		if n.Kind == yaml.MappingNode {
 			err = e.pair(n.Content[2*u], n.Content[2*u+1], col)
@@ -426,6 +437,61 @@ func (s *splicer) blockUnits(i, col int, pending []int) (string, error) {
 		}
 	}
 	return string(e.b), nil
+}
+
+// pure reports whether original unit j (of kids, by stride) is exactly as
+// recorded, all the way down.
+func (s *splicer) pure(kids []int, stride, j int) bool {
+	for k := range stride {
+		i := kids[j*stride+k]
+		end := i + int(s.o.snaps[i].size)
+		for m := i; m < end; m++ {
+			sn := &s.o.snaps[m]
+			if changed(sn) || !slices.Equal(sn.node.Content, s.o.content(m)) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// keepers chooses the units that stay where they are: the heaviest run of
+// matched units still in their original order, weighed by their size, so
+// that the user's own nodes stay and podgraft's small ones move.
+func (s *splicer) keepers(kids []int, stride int, match []int) []bool {
+	if len(match) > 256 {
+		return increasing(match)
+	}
+	weight := func(u int) int {
+		w := 0
+		for k := range stride {
+			w += int(s.o.snaps[kids[match[u]*stride+k]].size)
+		}
+		return w
+	}
+	best := make([]int, len(match)) // heaviest run ending at u
+	prev := make([]int, len(match))
+	top := -1
+	for u, j := range match {
+		prev[u] = -1
+		if j < 0 {
+			continue
+		}
+		best[u] = weight(u)
+		for v := range u {
+			if match[v] >= 0 && match[v] < j && best[v]+weight(u) > best[u] {
+				best[u], prev[u] = best[v]+weight(u), v
+			}
+		}
+		if top < 0 || best[u] > best[top] {
+			top = u
+		}
+	}
+	kept := make([]bool, len(match))
+	for u := top; u >= 0; u = prev[u] {
+		kept[u] = true
+	}
+	return kept
 }
 
 // itemOff returns how far after its dash the first item of block
@@ -564,6 +630,17 @@ func (s *splicer) replace(i int, x *yaml.Node, c ctx) error {
 		if vs > ind && first != "" {
 			a, text = vs, strings.TrimLeft(first, " ")
 		}
+		if hdr, ok := s.blockHeaderWithComment(i, vs); ok {
+			// The old value is a block scalar whose header line has a
+			// comment: the comment stays, the header and lines go.
+			s.add(a, hdr, text)
+			if multi {
+				s.add(t.lineEnd(vs), ve, s.nl+rest)
+			} else {
+				s.add(t.lineEnd(vs), ve, "")
+			}
+			return nil
+		}
 		if !multi {
 			s.add(a, ve, text)
 			return nil
@@ -593,6 +670,25 @@ func (s *splicer) replace(i int, x *yaml.Node, c ctx) error {
 		s.add(t.lineEnd(ind), ve, "")
 	}
 	return nil
+}
+
+// blockHeaderWithComment returns where the header of block scalar i, at
+// vs, ends, when a comment follows it on its line.
+func (s *splicer) blockHeaderWithComment(i, vs int) (int, bool) {
+	sn := &s.o.snaps[i]
+	if sn.kind != yaml.ScalarNode || sn.style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
+		return 0, false
+	}
+	p, _ := s.props(vs)
+	if p >= len(s.t.src) || (s.t.src[p] != '|' && s.t.src[p] != '>') {
+		return 0, false
+	}
+	p++
+	for p < len(s.t.src) && (s.t.src[p] == '+' || s.t.src[p] == '-' || s.t.src[p] >= '0' && s.t.src[p] <= '9') {
+		p++
+	}
+	le := s.t.lineEnd(p)
+	return p, !s.t.blank(p, le)
 }
 
 // replaceFlow writes x where original node i of a flow collection was.
@@ -675,7 +771,7 @@ func (s *splicer) flowLayout(i int) (bool, string) {
 
 // flowGap is gap for a flow collection: its one span is edited in place,
 // separators included.
-func (s *splicer) flowGap(i int, kids []int, stride, prev, next int, pending []int) error {
+func (s *splicer) flowGap(i int, kids []int, stride, prev, next int, pending, match []int) error {
 	orig := len(kids) / stride
 	n := s.o.snaps[i].node
 	multi, indent := s.flowLayout(i)
@@ -688,6 +784,10 @@ func (s *splicer) flowGap(i int, kids []int, stride, prev, next int, pending []i
 		sep = "," + s.nl + indent
 	}
 	unit := func(u int, at int) (string, error) {
+		if j := match[u]; j >= 0 && s.pure(kids, stride, j) { // moved: its own text
+			a, z, err := s.unit(i, kids, stride, j, true)
+			return string(s.t.src[a:z]), err
+		}
 		if stride == 2 {
 			return s.flowText(i, n.Content[2*u+1], 2*u, at)
 		}

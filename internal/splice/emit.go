@@ -152,7 +152,7 @@ func (e *emitter) scalar(v *yaml.Node, flow bool) (string, bool, error) {
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(max(e.step, 2))
 	c := *v
-	if flow && c.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+	if flow && (c.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 || c.Style == 0 && strings.Contains(c.Value, "\n")) {
 		c.Style &^= yaml.LiteralStyle | yaml.FoldedStyle
 		c.Style |= yaml.DoubleQuotedStyle
 	}

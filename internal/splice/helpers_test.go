@@ -174,7 +174,7 @@ func canonical(t testing.TB, n *yaml.Node) string {
 				walk(c)
 			}
 		case yaml.AliasNode:
-			walk(n.Alias)
+			b.WriteString("*" + n.Value) // not followed: aliases may form cycles
 		case yaml.MappingNode:
 			b.WriteString("{")
 			for i := 0; i+1 < len(n.Content); i += 2 {

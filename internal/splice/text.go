@@ -16,6 +16,10 @@ type text struct {
 var bom = []byte("\xef\xbb\xbf")
 
 func newText(src []byte) (*text, error) {
+	// yaml.v3 reads UTF-16 too, counting columns in its decoded text.
+	if bytes.HasPrefix(src, []byte{0xfe, 0xff}) || bytes.HasPrefix(src, []byte{0xff, 0xfe}) || bytes.IndexByte(src, 0) >= 0 {
+		return nil, unsupported("input that is not UTF-8")
+	}
 	// yaml.v3 also breaks lines at a lone CR, NEL, LS and PS; line numbers
 	// would then not match the LF-counted table.
 	for i := 0; ; {
