@@ -158,7 +158,9 @@ func (e *editor) targets() []target {
 func (e *editor) newValue(depth int) *yaml.Node {
 	scalars := []func() *yaml.Node{
 		func() *yaml.Node { return str(fmt.Sprintf("value-%d", e.rng.IntN(100))) },
-		func() *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: fmt.Sprint(e.rng.IntN(70000))} },
+		func() *yaml.Node {
+			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: fmt.Sprint(e.rng.IntN(70000))}
+		},
 		func() *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"} },
 		func() *yaml.Node { return str("1.0") },
 		func() *yaml.Node { return str("yes") },
@@ -171,7 +173,9 @@ func (e *editor) newValue(depth int) *yaml.Node {
 		func() *yaml.Node {
 			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: `{"g":{"hash":"abc","sidecars":["nginx"]}}`, Style: yaml.SingleQuotedStyle}
 		},
-		func() *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "quoted", Style: yaml.DoubleQuotedStyle} },
+		func() *yaml.Node {
+			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "quoted", Style: yaml.DoubleQuotedStyle}
+		},
 	}
 	if depth > 2 || e.rng.IntN(3) == 0 {
 		return scalars[e.rng.IntN(len(scalars))]()

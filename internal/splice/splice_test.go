@@ -185,7 +185,7 @@ func TestBlockSequences(t *testing.T) {
 			edit: func(t *testing.T, doc *yaml.Node) { insertItem(at(doc, "containers"), 1, sidecar(t)) },
 		},
 		"mixed: the list's own style, and its neighbours' below": {
-			in: "spec:\n  containers:\n    - name: web\n      env:\n      - name: A\n",
+			in:   "spec:\n  containers:\n    - name: web\n      env:\n      - name: A\n",
 			want: "spec:\n  containers:\n    - name: web\n      env:\n      - name: A\n    - name: nginx\n      image: nginx:1.27\n      ports:\n      - name: proxy\n        containerPort: 8080\n",
 			edit: func(t *testing.T, doc *yaml.Node) { insertItem(at(doc, "spec", "containers"), 1, sidecar(t)) },
 		},
