@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/podgraft/podgraft/internal/splice"
 	"github.com/podgraft/podgraft/transformers"
 )
 
@@ -48,6 +50,7 @@ type document struct {
 	raw  []byte
 	doc  *yaml.Node // the DocumentNode, so head comments survive
 	node *yaml.RNode
+	orig *splice.Original // doc as parsed from raw, to splice the edits into raw
 	// held documents stay parsed until the end of the stream, for the
 	// cross-document features (see Processor.Holds); changed says the
 	// grafts changed one already.
@@ -97,7 +100,7 @@ func RunStream(p *Processor, inputs []Input) ([]byte, error) {
 				if d.raw, err = encodeDocument(*d); err != nil {
 					return nil, err
 				}
-				d.doc, d.node = nil, nil
+				d.doc, d.node, d.orig = nil, nil, nil
 			}
 			if d != nil && d.doc == nil {
 				// Keep exactly the bytes: the reader's and the encoder's
@@ -164,12 +167,13 @@ func graftDocument(p *Processor, raw []byte) (*document, error) {
 		}
 		return nil, &StreamError{Ref: transformers.Ref(node), Field: missing, Err: errors.New("required field is missing")}
 	}
+	orig := splice.Record(raw, &doc) // before any edit
 	p.Touched.Reset()
 	if err := p.Transform([]*yaml.RNode{node}); err != nil {
 		return nil, err
 	}
 	if p.Holds(node) {
-		return &document{doc: &doc, node: node, raw: raw, held: true, changed: p.Touched.Has(node)}, nil
+		return &document{doc: &doc, node: node, raw: raw, orig: orig, held: true, changed: p.Touched.Has(node)}, nil
 	}
 	if !p.Touched.Has(node) {
 		return &document{raw: raw}, nil
@@ -177,7 +181,7 @@ func graftDocument(p *Processor, raw []byte) (*document, error) {
 	if err := checkEdited(node); err != nil {
 		return nil, err
 	}
-	return &document{doc: &doc, node: node, raw: raw}, nil
+	return &document{doc: &doc, node: node, raw: raw, orig: orig}, nil
 }
 
 // encodeStream writes the documents, separated by "---", into one buffer
@@ -191,7 +195,7 @@ func encodeStream(docs []document) ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
-			docs[i].raw, docs[i].doc, docs[i].node = raw, nil, nil
+			docs[i].raw, docs[i].doc, docs[i].node, docs[i].orig = raw, nil, nil, nil
 		}
 		size += len("---\r\n") + len(docs[i].raw) + 1
 	}
@@ -212,7 +216,24 @@ func encodeStream(docs []document) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
+// SpliceFallbacks counts the changed documents written whole, because an
+// edit could not be spliced into their bytes (see internal/splice).
+var SpliceFallbacks atomic.Int64
+
+// encodeDocument writes a changed document: its input bytes with the edits
+// spliced in, or, when that cannot be done safely (or the document is a
+// generated one), the whole document encoded.
 func encodeDocument(d document) ([]byte, error) {
+	if d.orig != nil {
+		out, err := d.orig.Splice(d.doc)
+		if err == nil {
+			return out, nil
+		}
+		if !errors.Is(err, splice.ErrUnsupported) {
+			return nil, err
+		}
+		SpliceFallbacks.Add(1)
+	}
 	var out bytes.Buffer
 	crlf := bytes.Contains(d.raw, []byte("\r\n"))
 	original := string(d.raw)
