@@ -176,6 +176,7 @@ func graftDocument(p *Processor, raw []byte) (*document, error) {
 		return &document{doc: &doc, node: node, raw: raw, orig: orig, held: true, changed: p.Touched.Has(node)}, nil
 	}
 	if !p.Touched.Has(node) {
+		orig.Release()
 		return &document{raw: raw}, nil
 	}
 	if err := checkEdited(node); err != nil {
@@ -226,6 +227,7 @@ var SpliceFallbacks atomic.Int64
 func encodeDocument(d document) ([]byte, error) {
 	if d.orig != nil {
 		out, err := d.orig.Splice(d.doc)
+		d.orig.Release()
 		if err == nil {
 			return out, nil
 		}

@@ -280,11 +280,8 @@ func decimal(s string) bool {
 
 // flowYAML writes a collection in YAML flow style, on one line.
 func flowYAML(v *yaml.Node) (string, error) {
-	if len(v.Content) == 0 && v.Anchor == "" && (v.Tag == "" || v.Tag == "!!map" || v.Tag == "!!seq") {
-		if v.Kind == yaml.MappingNode {
-			return "{}", nil
-		}
-		return "[]", nil
+	if b, ok := simpleFlow(nil, v); ok {
+		return string(b), nil
 	}
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
@@ -301,6 +298,48 @@ func flowYAML(v *yaml.Node) (string, error) {
 		return "", unsupported("a flow collection that does not fit on one line")
 	}
 	return text, nil
+}
+
+// simpleFlow appends a collection of simple scalars in flow style, as
+// yaml.v3 writes it; false when it holds anything else.
+func simpleFlow(b []byte, v *yaml.Node) ([]byte, bool) {
+	if v.Anchor != "" || v.HeadComment != "" || v.LineComment != "" || v.FootComment != "" || v.Style&^yaml.FlowStyle != 0 {
+		return nil, false
+	}
+	switch {
+	case v.Kind == yaml.ScalarNode:
+		text, ok := simpleScalar(v, true)
+		return append(b, text...), ok && text != ""
+	case v.Kind == yaml.MappingNode && (v.Tag == "" || v.Tag == "!!map") && len(v.Content)%2 == 0:
+		b = append(b, '{')
+		for i := 0; i < len(v.Content); i += 2 {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			var ok bool
+			if b, ok = simpleFlow(b, v.Content[i]); !ok {
+				return nil, false
+			}
+			b = append(b, ": "...)
+			if b, ok = simpleFlow(b, v.Content[i+1]); !ok {
+				return nil, false
+			}
+		}
+		return append(b, '}'), true
+	case v.Kind == yaml.SequenceNode && (v.Tag == "" || v.Tag == "!!seq"):
+		b = append(b, '[')
+		for i, c := range v.Content {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			var ok bool
+			if b, ok = simpleFlow(b, c); !ok {
+				return nil, false
+			}
+		}
+		return append(b, ']'), true
+	}
+	return nil, false
 }
 
 // flowScalar writes a scalar for a flow collection.

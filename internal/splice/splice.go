@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -52,12 +53,28 @@ type snap struct {
 // Record snapshots doc, the DocumentNode parsed from src. It costs one
 // walk over the tree and no look at src.
 func Record(src []byte, doc *yaml.Node) *Original {
-	o := &Original{src: src}
-	n := 1 + len(src)/12 // about one node per 12 bytes of Kubernetes YAML
-	o.snaps = make([]snap, 0, n)
-	o.kids = make([]*yaml.Node, 0, n)
+	o := originals.Get().(*Original)
+	o.src = src
+	if cap(o.snaps) == 0 {
+		n := 1 + len(src)/12 // about one node per 12 bytes of Kubernetes YAML
+		o.snaps = make([]snap, 0, n)
+		o.kids = make([]*yaml.Node, 0, n)
+	}
 	o.record(doc)
 	return o
+}
+
+// originals keeps released snapshots' memory for the next Record: a
+// stream records every document it parses.
+var originals = sync.Pool{New: func() any { return new(Original) }}
+
+// Release gives o's memory back for a later Record to reuse. o must not
+// be used after.
+func (o *Original) Release() {
+	clear(o.snaps) // drop the nodes, for the collector
+	clear(o.kids)
+	o.src, o.snaps, o.kids = nil, o.snaps[:0], o.kids[:0]
+	originals.Put(o)
 }
 
 func (o *Original) record(n *yaml.Node) {

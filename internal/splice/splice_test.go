@@ -38,6 +38,7 @@ func runCase(t *testing.T, c spliceCase) {
 	got, err := tryParse(out)
 	require.NoError(t, err, "the spliced output must parse:\n%s", out)
 	require.Equal(t, canonical(t, doc), canonical(t, got), "the spliced output must hold the edited tree")
+	o.Release() // the next case reuses its memory
 }
 
 func TestBlockMappings(t *testing.T) {
