@@ -19,6 +19,7 @@ type splicer struct {
 
 	step    int         // the document's mapping indentation step; 0 until known
 	seqOffs map[int]int // sequence indentation near a collection, by snap
+	seqs    *seqStyles  // sequence indentation by key name and column; nil until known
 	json    *jsonStyle  // for a JSON document; nil until known
 	jsonOK  bool        // json was looked for
 }
@@ -138,6 +139,12 @@ func (s *splicer) diff(i int, flow bool) error {
 		}
 	}
 	kept := s.keepers(kids, stride, match)
+	moved := make([]bool, orig) // original units that go elsewhere in i, unchanged: they keep their text
+	for u, j := range match {
+		if j >= 0 && !kept[u] && s.pure(kids, stride, j) {
+			moved[j] = true
+		}
+	}
 	prev := -1
 	var pending []int
 	for u := range cur {
@@ -146,7 +153,7 @@ func (s *splicer) diff(i int, flow bool) error {
 			continue
 		}
 		j := match[u]
-		if err := s.gap(i, flow, kids, stride, prev, j, pending, match); err != nil {
+		if err := s.gap(i, flow, kids, stride, prev, j, pending, match, moved); err != nil {
 			return err
 		}
 		pending = pending[:0]
@@ -174,7 +181,7 @@ func (s *splicer) diff(i int, flow bool) error {
 		}
 		prev = j
 	}
-	return s.gap(i, flow, kids, stride, prev, orig, pending, match)
+	return s.gap(i, flow, kids, stride, prev, orig, pending, match, moved)
 }
 
 // increasing marks the longest strictly increasing subsequence of the
@@ -210,7 +217,7 @@ func increasing(match []int) []bool {
 // gap edits what lies between the kept original units prev and next of
 // collection i (-1 and the unit count at the ends): the original units
 // between them go, the current units pending go in.
-func (s *splicer) gap(i int, flow bool, kids []int, stride, prev, next int, pending, match []int) error {
+func (s *splicer) gap(i int, flow bool, kids []int, stride, prev, next int, pending, match []int, moved []bool) error {
 	if next-prev-1 == 0 && len(pending) == 0 {
 		return nil
 	}
@@ -222,9 +229,9 @@ func (s *splicer) gap(i int, flow bool, kids []int, stride, prev, next int, pend
 		}
 	}
 	if flow {
-		return s.flowGap(i, kids, stride, prev, next, pending, match)
+		return s.flowGap(i, kids, stride, prev, next, pending, match, moved)
 	}
-	return s.blockGap(i, kids, stride, prev, next, pending, match)
+	return s.blockGap(i, kids, stride, prev, next, pending, match, moved)
 }
 
 // noAnchors refuses to take out a node whose subtree holds an anchor: an
@@ -262,7 +269,7 @@ func (s *splicer) unit(i int, kids []int, stride, u int, flow bool) (start, end 
 }
 
 // blockGap is gap for a block collection: whole lines go and come.
-func (s *splicer) blockGap(i int, kids []int, stride, prev, next int, pending, match []int) error {
+func (s *splicer) blockGap(i int, kids []int, stride, prev, next int, pending, match []int, moved []bool) error {
 	t := s.t
 	orig := len(kids) / stride
 	col, err := s.itemCol(i)
@@ -270,8 +277,9 @@ func (s *splicer) blockGap(i int, kids []int, stride, prev, next int, pending, m
 		return err
 	}
 	var lines string
+	var blockScalarLast bool // the last line break of the new text is part of a value
 	if len(pending) > 0 {
-		if lines, err = s.blockUnits(i, col, kids, stride, pending, match); err != nil {
+		if lines, blockScalarLast, err = s.blockUnits(i, col, kids, stride, pending, match, moved); err != nil {
 			return err
 		}
 	}
@@ -294,36 +302,10 @@ func (s *splicer) blockGap(i int, kids []int, stride, prev, next int, pending, m
 		}
 		return nil
 	}
-	if next-prev-1 > 0 {
-		a, _, err := s.unit(i, kids, stride, prev+1, false)
-		if err != nil {
+	// Each unit that goes takes its own lines: comments between them stay.
+	for u := prev + 1; u < next; u++ {
+		if err := s.removeBlockUnit(i, kids, stride, u, next, moved[u]); err != nil {
 			return err
-		}
-		_, b, err := s.unit(i, kids, stride, next-1, false)
-		if err != nil {
-			return err
-		}
-		switch {
-		case t.ownLine(a):
-			a, b = t.lineStart(a), t.nextLine(b)
-			if b == len(t.src) && !t.endsWithBreak() && a > t.lines[0] {
-				a-- // the last line goes: the break before it instead of its own
-				if a > 0 && t.src[a-1] == '\r' {
-					a--
-				}
-			}
-			s.add(a, b, "")
-		case next < orig:
-			nb, _, err := s.unit(i, kids, stride, next, false)
-			if err != nil {
-				return err
-			}
-			if !t.blank(b, nb) {
-				return unsupported("a comment between removed and kept items")
-			}
-			s.add(a, nb, "")
-		default:
-			return unsupported("removing items that do not start their line")
 		}
 	}
 	if len(pending) == 0 {
@@ -344,6 +326,9 @@ func (s *splicer) blockGap(i int, kids []int, stride, prev, next int, pending, m
 			break
 		}
 		if pos == len(t.src) && !t.endsWithBreak() {
+			if blockScalarLast {
+				return unsupported("a block scalar at the end of an input without a final line break")
+			}
 			s.add(pos, pos, s.nl+lines)
 		} else {
 			s.add(pos, pos, lines+s.nl)
@@ -375,6 +360,39 @@ func (s *splicer) blockGap(i int, kids []int, stride, prev, next int, pending, m
 	return nil
 }
 
+// removeBlockUnit takes original unit u of block collection i out: its
+// whole lines, or when it does not start its line (the first key of
+// "- key: v"), up to the kept unit next.
+func (s *splicer) removeBlockUnit(i int, kids []int, stride, u, next int, moved bool) error {
+	t := s.t
+	if moved {
+		if from, to, ok := s.movable(i, kids, stride, u); ok {
+			s.add(from, t.nextLine(to), "")
+			return nil
+		}
+	}
+	a, b, err := s.unit(i, kids, stride, u, false)
+	if err != nil {
+		return err
+	}
+	if t.ownLine(a) {
+		s.add(t.lineStart(a), t.nextLine(b), "") // at the end of an input without a final break, apply takes the break before
+		return nil
+	}
+	if u+1 != next || next >= len(kids)/stride {
+		return unsupported("removing items that do not start their line")
+	}
+	nb, _, err := s.unit(i, kids, stride, next, false)
+	if err != nil {
+		return err
+	}
+	if !t.blank(b, nb) {
+		return unsupported("a comment between removed and kept items")
+	}
+	s.add(a, nb, "")
+	return nil
+}
+
 // emptyBlock writes a block collection whose every unit went, spanning
 // a to b, as "{}" or "[]", on its key's line when nothing is between.
 func (s *splicer) emptyBlock(i, a, b int) error {
@@ -400,29 +418,28 @@ func (s *splicer) emptyBlock(i, a, b int) error {
 // blockUnits writes the pending units of block collection i at column col,
 // one after the other, without a final line break. A unit moved from
 // elsewhere in i with nothing changed in it keeps its own lines.
-func (s *splicer) blockUnits(i, col int, kids []int, stride int, pending, match []int) (string, error) {
+func (s *splicer) blockUnits(i, col int, kids []int, stride int, pending, match []int, moved []bool) (string, bool, error) {
 	e, err := s.emitter(i)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	n := s.o.snaps[i].node
 	off := 0
 	if n.Kind == yaml.SequenceNode {
 		if off, err = s.itemOff(i); err != nil {
-			return "", err
+			return "", false, err
 		}
 	}
 	for k, u := range pending {
 		if k > 0 {
 			e.b = append(e.b, s.nl...)
 		}
-		if j := match[u]; j >= 0 && s.pure(kids, stride, j) {
-			a, z, err := s.unit(i, kids, stride, j, false)
-			if err != nil {
-				return "", err
-			}
-			if s.t.ownLine(a) && s.t.column(a) == col {
-				e.b = append(e.b, s.t.src[s.t.lineStart(a):s.t.lineEnd(z)]...)
+		if j := match[u]; j >= 0 && moved[j] {
+			if from, to, ok := s.movable(i, kids, stride, j); ok {
+				e.b = append(e.b, s.t.src[from:s.t.lineEnd(to)]...)
+				last := kids[j*stride+stride-1]
+				last += int(s.o.snaps[last].size) - 1
+				e.lastMulti = s.o.snaps[last].style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0
 				continue
 			}
 		}
@@ -433,10 +450,34 @@ func (s *splicer) blockUnits(i, col int, kids []int, stride int, pending, match 
 			err = e.item(n.Content[u], col, off)
 		}
 		if err != nil {
-			return "", err
+			return "", false, err
 		}
 	}
-	return string(e.b), nil
+	return string(e.b), e.lastMulti, nil
+}
+
+// movable returns the lines of original unit j of block collection i
+// when it moves with its own text: from the comments right above it to
+// its end.
+func (s *splicer) movable(i int, kids []int, stride, j int) (from, to int, ok bool) {
+	a, z, err := s.unit(i, kids, stride, j, false)
+	if err != nil || !s.t.ownLine(a) {
+		return 0, 0, false
+	}
+	col := s.t.column(a)
+	from = s.t.lineStart(a)
+	for {
+		pl := s.t.prevLine(from)
+		if pl < 0 {
+			break
+		}
+		if sp := s.t.indent(pl); sp == col && s.t.src[pl+sp] == '#' {
+			from = pl
+			continue
+		}
+		break
+	}
+	return from, z, true
 }
 
 // pure reports whether original unit j (of kids, by stride) is exactly as
@@ -455,6 +496,36 @@ func (s *splicer) pure(kids []int, stride, j int) bool {
 	return true
 }
 
+// formatted reports whether original unit j carries formatting of its
+// own that moving it would disturb: a comment in it, or a comment or an
+// empty line right above it. podgraft's own items carry none.
+func (s *splicer) formatted(kids []int, stride, j int) bool {
+	a, err := s.start(kids[j*stride])
+	if err != nil {
+		return true
+	}
+	z, err := s.start(kids[j*stride+stride-1])
+	if err != nil {
+		return true
+	}
+	if s.t.hasComment(a, s.t.lineEnd(z)) {
+		return true
+	}
+	last := kids[j*stride+stride-1]
+	if end := last + int(s.o.snaps[last].size) - 1; end > last {
+		if e, err := s.start(end); err == nil && s.t.hasComment(a, s.t.lineEnd(e)) {
+			return true
+		}
+	}
+	pl := s.t.prevLine(s.t.lineStart(a))
+	if pl < 0 {
+		return false
+	}
+	sp := s.t.indent(pl)
+	le := s.t.lineEnd(pl)
+	return pl+sp == le || s.t.src[pl+sp] == '#'
+}
+
 // keepers chooses the units that stay where they are: the heaviest run of
 // matched units still in their original order, weighed by their size, so
 // that the user's own nodes stay and podgraft's small ones move.
@@ -466,6 +537,9 @@ func (s *splicer) keepers(kids []int, stride int, match []int) []bool {
 		w := 0
 		for k := range stride {
 			w += int(s.o.snaps[kids[match[u]*stride+k]].size)
+		}
+		if s.formatted(kids, stride, match[u]) {
+			w += 1 << 16
 		}
 		return w
 	}
@@ -623,6 +697,9 @@ func (s *splicer) replace(i int, x *yaml.Node, c ctx) error {
 	if err != nil {
 		return err
 	}
+	if e.lastMulti && ve == len(t.src) && !t.endsWithBreak() {
+		return unsupported("a block scalar at the end of an input without a final line break")
+	}
 	// The first line's part, after the indicator, and the lines after it.
 	first, rest, multi := strings.Cut(string(e.b), s.nl)
 	if bytes.IndexByte(t.src[ind:vs], '\n') < 0 { // the old value starts on the indicator's line
@@ -771,7 +848,7 @@ func (s *splicer) flowLayout(i int) (bool, string) {
 
 // flowGap is gap for a flow collection: its one span is edited in place,
 // separators included.
-func (s *splicer) flowGap(i int, kids []int, stride, prev, next int, pending, match []int) error {
+func (s *splicer) flowGap(i int, kids []int, stride, prev, next int, pending, match []int, moved []bool) error {
 	orig := len(kids) / stride
 	n := s.o.snaps[i].node
 	multi, indent := s.flowLayout(i)
@@ -784,7 +861,7 @@ func (s *splicer) flowGap(i int, kids []int, stride, prev, next int, pending, ma
 		sep = "," + s.nl + indent
 	}
 	unit := func(u int, at int) (string, error) {
-		if j := match[u]; j >= 0 && s.pure(kids, stride, j) { // moved: its own text
+		if j := match[u]; j >= 0 && moved[j] { // moved: its own text
 			a, z, err := s.unit(i, kids, stride, j, true)
 			return string(s.t.src[a:z]), err
 		}

@@ -18,6 +18,35 @@ type emitter struct {
 	nl     string
 	step   int // indentation of a mapping nested in a mapping
 	seqOff int // indentation of a block sequence under its key: 0 (compact) or more
+	// seqs, when set, tells how the document indents the sequences of a
+	// key name, or of keys at a column, before seqOff is used.
+	seqs *seqStyles
+	key  string // the key whose value tail writes
+	// lastMulti says the last node written was a block scalar, whose
+	// last line break is part of its value.
+	lastMulti bool
+}
+
+// seqStyles is how a document indents its block sequences under their
+// keys (as in seqOff), by key name and by key column: the first one seen.
+type seqStyles struct {
+	byKey map[string]int
+	byCol map[int]int
+}
+
+// seqOffFor returns the indentation of a new block sequence under key at
+// column col: as the document's sequences of that name, else as those of
+// keys at that column, else as the ones nearest to the edit.
+func (e *emitter) seqOffFor(key string, col int) int {
+	if e.seqs != nil {
+		if off, ok := e.seqs.byKey[key]; ok {
+			return off
+		}
+		if off, ok := e.seqs.byCol[col]; ok {
+			return off
+		}
+	}
+	return e.seqOff
 }
 
 func (e *emitter) spaces(n int) {
@@ -45,6 +74,7 @@ func (e *emitter) pair(k, v *yaml.Node, col int) error {
 	}
 	e.b = append(e.b, key...)
 	e.b = append(e.b, ':')
+	e.key = k.Value
 	return e.tail(v, col, " ", 0)
 }
 
@@ -68,6 +98,7 @@ func (e *emitter) tail(v *yaml.Node, col int, sep string, off int) error {
 		if err != nil {
 			return err
 		}
+		e.lastMulti = multi
 		if text == "" {
 			return nil // a null without text: "key:"
 		}
@@ -89,6 +120,7 @@ func (e *emitter) tail(v *yaml.Node, col int, sep string, off int) error {
 		}
 		return nil
 	case yaml.AliasNode:
+		e.lastMulti = false
 		e.b = append(e.b, sep...)
 		e.b = append(e.b, '*')
 		e.b = append(e.b, v.Value...)
@@ -99,6 +131,7 @@ func (e *emitter) tail(v *yaml.Node, col int, sep string, off int) error {
 			if err != nil {
 				return err
 			}
+			e.lastMulti = false
 			e.b = append(e.b, sep...)
 			e.b = append(e.b, text...)
 			return nil
@@ -117,7 +150,7 @@ func (e *emitter) tail(v *yaml.Node, col int, sep string, off int) error {
 		if off == 0 {
 			inner = col + e.step
 			if v.Kind == yaml.SequenceNode {
-				inner = col + e.seqOff
+				inner = col + e.seqOffFor(e.key, col)
 			}
 		}
 		for i := 0; i < len(v.Content); i += stride {

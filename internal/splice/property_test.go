@@ -2,6 +2,7 @@ package splice
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -398,7 +399,7 @@ func survives(t *testing.T, in, out []byte, undos []undo) {
 		if touched[l+1] || line == "" {
 			continue
 		}
-		for k < len(outLines) && outLines[k] != line && !(k == len(outLines)-1 && strings.TrimSuffix(line, "\n") == outLines[k]) {
+		for k < len(outLines) && outLines[k] != line && strings.TrimSuffix(outLines[k], "\n") != line && !(k == len(outLines)-1 && strings.TrimSuffix(line, "\n") == outLines[k]) {
 			k++
 		}
 		require.Less(t, k, len(outLines), "input line %d %q is not in the output, in order:\n%s", l+1, line, out)
@@ -429,6 +430,9 @@ func TestProperties(t *testing.T) {
 					e.edit(targets[e.rng.IntN(len(targets))])
 				}
 				out, err := o.Splice(doc)
+				if errors.Is(err, ErrUnsupported) && strings.Contains(err.Error(), "without a final line break") {
+					t.Skip(err) // the one refusal random edits may meet: the caller encodes the document whole
+				}
 				require.NoError(t, err, "input:\n%s", src)
 				got, err := tryParse(out)
 				require.NoError(t, err, "the output must parse:\n%s", out)

@@ -160,6 +160,17 @@ func (s *splicer) apply() ([]byte, error) {
 		}
 		return (a.end - a.start) - (b.end - b.start)
 	})
+	s.mergeRemovals()
+	// Whole last lines of an input that does not end with a line break go
+	// with the break before them, so that the output does not end with one.
+	if last := &s.edits[len(s.edits)-1]; last.text == "" && last.end == len(s.o.src) && !s.t.endsWithBreak() &&
+		last.start > s.t.lines[0] && s.o.src[last.start-1] == '\n' {
+		last.start--
+		if last.start > 0 && s.o.src[last.start-1] == '\r' {
+			last.start--
+		}
+		s.mergeRemovals()
+	}
 	size := len(s.o.src)
 	for i, e := range s.edits {
 		if e.start > e.end || e.end > len(s.o.src) || (i > 0 && e.start < s.edits[i-1].end) {
@@ -175,4 +186,19 @@ func (s *splicer) apply() ([]byte, error) {
 		at = e.end
 	}
 	return append(out, s.o.src[at:]...), nil
+}
+
+// mergeRemovals joins removals that overlap: those of adjacent last lines
+// share a line break.
+func (s *splicer) mergeRemovals() {
+	merged := s.edits[:1]
+	for _, e := range s.edits[1:] {
+		last := &merged[len(merged)-1]
+		if e.start <= last.end && e.text == "" && last.text == "" {
+			last.end = max(last.end, e.end)
+			continue
+		}
+		merged = append(merged, e)
+	}
+	s.edits = merged
 }

@@ -8,7 +8,7 @@ import (
 
 // emitter returns an emitter for new nodes in collection i.
 func (s *splicer) emitter(i int) (*emitter, error) {
-	return &emitter{nl: s.nl, step: s.docStep(), seqOff: s.seqOffNear(i)}, nil
+	return &emitter{nl: s.nl, step: s.docStep(), seqOff: s.seqOffNear(i), seqs: s.seqStyles()}, nil
 }
 
 // docStep returns how far the document indents a mapping nested in a
@@ -97,6 +97,50 @@ func (s *splicer) seqOffIn(i int) (int, bool) {
 	}
 	s.seqOffs[i] = off
 	return off, off >= 0
+}
+
+// seqStyles returns how the document indents its block sequences, by key
+// name and by key column.
+func (s *splicer) seqStyles() *seqStyles {
+	if s.seqs != nil {
+		return s.seqs
+	}
+	s.seqs = &seqStyles{byKey: map[string]int{}, byCol: map[int]int{}}
+	for m := range s.o.snaps {
+		sn := &s.o.snaps[m]
+		if sn.kind != yaml.MappingNode || isFlow(sn) {
+			continue
+		}
+		k := m + 1
+		for range sn.nkids / 2 {
+			key := k
+			v := k + int(s.o.snaps[k].size)
+			k = v + int(s.o.snaps[v].size)
+			vs := &s.o.snaps[v]
+			if vs.kind != yaml.SequenceNode || isFlow(vs) || vs.nkids == 0 {
+				continue
+			}
+			kp, err := s.start(key)
+			if err != nil {
+				continue
+			}
+			dp, err := s.unitStart(v, v+1)
+			if err != nil {
+				continue
+			}
+			col := s.t.column(kp)
+			if d := s.t.column(dp) - col; d >= 0 {
+				name := s.o.snaps[key].value
+				if _, ok := s.seqs.byKey[name]; !ok {
+					s.seqs.byKey[name] = d
+				}
+				if _, ok := s.seqs.byCol[col]; !ok {
+					s.seqs.byCol[col] = d
+				}
+			}
+		}
+	}
+	return s.seqs
 }
 
 // jsonDoc returns how the document writes JSON, or nil when it is not a
