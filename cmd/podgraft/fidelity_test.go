@@ -41,7 +41,8 @@ var removeNotExact = map[string]string{
 // grafted output gives the input back byte for byte, and no changed
 // document had to be encoded whole.
 func TestFidelityRemoveIsExact(t *testing.T) {
-	dirs, err := filepath.Glob("../../testdata/fidelity-splice/*")
+	corpus := filepath.Join("..", "..", "testdata", "fidelity-splice")
+	dirs, err := filepath.Glob(filepath.Join(corpus, "*"))
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(dirs), 30, "the fidelity corpus holds at least 30 inputs")
 	for _, dir := range dirs {
@@ -68,6 +69,6 @@ func TestFidelityRemoveIsExact(t *testing.T) {
 		})
 	}
 	for name := range removeNotExact {
-		require.DirExists(t, filepath.Join("../../testdata/fidelity-splice", name), "removeNotExact names a case that does not exist")
+		require.DirExists(t, filepath.Join(corpus, name), "removeNotExact names a case that does not exist")
 	}
 }

@@ -234,13 +234,15 @@ func (s *splicer) gap(i int, flow bool, kids []int, stride, prev, next int, pend
 	return s.blockGap(i, kids, stride, prev, next, pending, match, moved)
 }
 
+func hasProps(sn *snap) bool { return sn.style&yaml.TaggedStyle != 0 || sn.anchored }
+
 // noAnchors refuses to take out a node whose subtree holds an anchor: an
 // alias elsewhere may still refer to it.
 func (s *splicer) noAnchors(i int) error {
 	end := i + int(s.o.snaps[i].size)
 	for j := i; j < end; j++ {
-		if s.o.snaps[j].node.Anchor != "" {
-			return unsupported("removing or replacing a node that holds anchor %q", s.o.snaps[j].node.Anchor)
+		if s.o.snaps[j].anchored {
+			return unsupported("removing or replacing a node that holds an anchor")
 		}
 	}
 	return nil
@@ -277,9 +279,9 @@ func (s *splicer) blockGap(i int, kids []int, stride, prev, next int, pending, m
 		return err
 	}
 	var lines string
-	var blockScalarLast bool // the last line break of the new text is part of a value
+	var last *emitter // how the new text ends
 	if len(pending) > 0 {
-		if lines, blockScalarLast, err = s.blockUnits(i, col, kids, stride, pending, match, moved); err != nil {
+		if lines, last, err = s.blockUnits(i, col, kids, stride, pending, match, moved); err != nil {
 			return err
 		}
 	}
@@ -316,6 +318,9 @@ func (s *splicer) blockGap(i int, kids []int, stride, prev, next int, pending, m
 		if err != nil {
 			return err
 		}
+		if !t.blankOrComment(pe, t.lineEnd(pe)) {
+			return unsupported("text after an item on its line")
+		}
 		pos := t.nextLine(pe)
 		for pos < len(t.src) {
 			sp := t.indent(pos)
@@ -325,9 +330,15 @@ func (s *splicer) blockGap(i int, kids []int, stride, prev, next int, pending, m
 			}
 			break
 		}
+		if err := s.blockScalarFits(last, pos, col); err != nil {
+			return err
+		}
 		if pos == len(t.src) && !t.endsWithBreak() {
-			if blockScalarLast {
-				return unsupported("a block scalar at the end of an input without a final line break")
+			last := kids[prev*stride+stride-1]
+			last += int(s.o.snaps[last].size) - 1
+			if s.o.snaps[last].style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+				// The break the new lines need would join its value.
+				return unsupported("a block scalar that ends an input without a final line break")
 			}
 			s.add(pos, pos, s.nl+lines)
 		} else {
@@ -376,6 +387,9 @@ func (s *splicer) removeBlockUnit(i int, kids []int, stride, u, next int, moved 
 		return err
 	}
 	if t.ownLine(a) {
+		if !t.blankOrComment(b, t.lineEnd(b)) {
+			return unsupported("text after an item on its line")
+		}
 		s.add(t.lineStart(a), t.nextLine(b), "") // at the end of an input without a final break, apply takes the break before
 		return nil
 	}
@@ -418,16 +432,16 @@ func (s *splicer) emptyBlock(i, a, b int) error {
 // blockUnits writes the pending units of block collection i at column col,
 // one after the other, without a final line break. A unit moved from
 // elsewhere in i with nothing changed in it keeps its own lines.
-func (s *splicer) blockUnits(i, col int, kids []int, stride int, pending, match []int, moved []bool) (string, bool, error) {
+func (s *splicer) blockUnits(i, col int, kids []int, stride int, pending, match []int, moved []bool) (string, *emitter, error) {
 	e, err := s.emitter(i)
 	if err != nil {
-		return "", false, err
+		return "", nil, err
 	}
 	n := s.o.snaps[i].node
 	off := 0
 	if n.Kind == yaml.SequenceNode {
 		if off, err = s.itemOff(i); err != nil {
-			return "", false, err
+			return "", nil, err
 		}
 	}
 	for k, u := range pending {
@@ -440,6 +454,7 @@ func (s *splicer) blockUnits(i, col int, kids []int, stride int, pending, match 
 				last := kids[j*stride+stride-1]
 				last += int(s.o.snaps[last].size) - 1
 				e.lastMulti = s.o.snaps[last].style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0
+				e.lastKeep = e.lastMulti // not known: assume the worst
 				continue
 			}
 		}
@@ -450,10 +465,39 @@ func (s *splicer) blockUnits(i, col int, kids []int, stride int, pending, match 
 			err = e.item(n.Content[u], col, off)
 		}
 		if err != nil {
-			return "", false, err
+			return "", nil, err
 		}
 	}
-	return string(e.b), e.lastMulti, nil
+	return string(e.b), e, nil
+}
+
+// blockScalarFits refuses new text that ends with a block scalar where the
+// input would change it: at the end of an input without a final line
+// break (the scalar's last break is part of its value), or before lines
+// of spaces or lines indented deeper than col (which it would take in)
+// or, with the keep indicator, before empty lines. p is where the input
+// goes on after the new text, col the column of the items it is in.
+func (s *splicer) blockScalarFits(e *emitter, p, col int) error {
+	t := s.t
+	if e == nil || !e.lastMulti {
+		return nil
+	}
+	if p >= len(t.src) && !t.endsWithBreak() {
+		return unsupported("a block scalar at the end of an input without a final line break")
+	}
+	for q := p; q < len(t.src); q = t.nextLine(q) {
+		le := t.lineEnd(q)
+		if !t.blank(q, le) {
+			if t.indent(q) > col { // a deeper line (a comment) it would take in
+				return unsupported("a block scalar before lines it would take in")
+			}
+			break
+		}
+		if e.lastKeep || le > q {
+			return unsupported("a block scalar before empty lines it would take in")
+		}
+	}
+	return nil
 }
 
 // movable returns the lines of original unit j of block collection i
@@ -594,6 +638,9 @@ func (s *splicer) indicatorEnd(c ctx, i int) (int, error) {
 		d, err := s.dash(p)
 		return d + 1, err
 	}
+	if hasProps(&s.o.snaps[c.key]) {
+		return 0, unsupported("a key with a tag or an anchor")
+	}
 	col, err := s.itemCol(c.parent)
 	if err != nil {
 		return 0, err
@@ -661,6 +708,9 @@ func (s *splicer) replace(i int, x *yaml.Node, c ctx) error {
 	if c.parent < 0 {
 		return unsupported("the document root was replaced")
 	}
+	if ve, err := s.end(i, 0, c.flow); err == nil && ve < len(s.t.src) && s.t.src[ve] == '#' {
+		return unsupported("a comment right after a value, with no space before it") // it would join a plain one
+	}
 	if c.flow {
 		return s.replaceFlow(i, x, c)
 	}
@@ -688,17 +738,21 @@ func (s *splicer) replace(i int, x *yaml.Node, c ctx) error {
 	if c.key >= 0 {
 		err = e.tail(x, col, " ", 0)
 	} else {
-		off, err2 := s.itemOff(c.parent)
-		if err2 != nil {
-			return err2
+		off := vs - (ind - 1) // this item's own spacing after its dash
+		if vs == ind {
+			var err2 error
+			if off, err2 = s.itemOff(c.parent); err2 != nil {
+				return err2
+			}
 		}
 		err = e.tail(x, col, strings.Repeat(" ", off-1), off)
 	}
 	if err != nil {
 		return err
 	}
-	if e.lastMulti && ve == len(t.src) && !t.endsWithBreak() {
-		return unsupported("a block scalar at the end of an input without a final line break")
+	// Wherever the new lines go, the input goes on after the old value's line.
+	if err := s.blockScalarFits(e, t.nextLine(ve), col); err != nil {
+		return err
 	}
 	// The first line's part, after the indicator, and the lines after it.
 	first, rest, multi := strings.Cut(string(e.b), s.nl)
@@ -722,7 +776,11 @@ func (s *splicer) replace(i int, x *yaml.Node, c ctx) error {
 			s.add(a, ve, text)
 			return nil
 		}
-		if le := t.lineEnd(ve); !t.blank(ve, le) { // a comment after the old value stays on its line
+		if le := t.lineEnd(ve); le > ve { // what follows the old value (a comment) stays on its line
+			if c.key < 0 && x.Kind != yaml.ScalarNode {
+				// "- item # c" as "- key: v # c" would give the comment to the new key.
+				return unsupported("a list item with a comment after it changed into a collection")
+			}
 			s.add(a, ve, text)
 			s.add(le, le, s.nl+rest)
 			return nil
@@ -730,14 +788,14 @@ func (s *splicer) replace(i int, x *yaml.Node, c ctx) error {
 		s.add(a, ve, text+s.nl+rest)
 		return nil
 	}
-	if !t.hasComment(ind, vs) {
+	if t.lineEnd(ind) == ind && first != "" { // nothing after the indicator on its line
 		if multi {
 			first += s.nl + rest
 		}
 		s.add(ind, ve, first)
 		return nil
 	}
-	// A comment after the indicator stays where it is.
+	// The indicator's line stays as it is, comment or spaces included.
 	if first != "" {
 		s.add(ind, ind, first)
 	}
@@ -750,7 +808,7 @@ func (s *splicer) replace(i int, x *yaml.Node, c ctx) error {
 }
 
 // blockHeaderWithComment returns where the header of block scalar i, at
-// vs, ends, when a comment follows it on its line.
+// vs, ends, when something (a comment, spaces) follows it on its line.
 func (s *splicer) blockHeaderWithComment(i, vs int) (int, bool) {
 	sn := &s.o.snaps[i]
 	if sn.kind != yaml.ScalarNode || sn.style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
@@ -764,8 +822,7 @@ func (s *splicer) blockHeaderWithComment(i, vs int) (int, bool) {
 	for p < len(s.t.src) && (s.t.src[p] == '+' || s.t.src[p] == '-' || s.t.src[p] >= '0' && s.t.src[p] <= '9') {
 		p++
 	}
-	le := s.t.lineEnd(p)
-	return p, !s.t.blank(p, le)
+	return p, s.t.lineEnd(p) > p
 }
 
 // replaceFlow writes x where original node i of a flow collection was.
@@ -782,8 +839,20 @@ func (s *splicer) replaceFlow(i int, x *yaml.Node, c ctx) error {
 	if err != nil {
 		return err
 	}
-	if vs == ve && vs > 0 && s.t.src[vs-1] == ':' && text != "" {
-		text = " " + text
+	if vs == ve && text != "" && c.key >= 0 { // a value without text: "{a: }", or "{a}" with no colon
+		if ke, err := s.end(c.key, 0, true); err != nil || ke >= vs || hasProps(&s.o.snaps[c.key]) {
+			return unsupported("a flow mapping key without a colon of its own")
+		}
+		p := vs
+		for p > 0 && isSpace(s.t.src[p-1]) {
+			p--
+		}
+		switch {
+		case p > 0 && s.t.src[p-1] == ':' && p == vs:
+			text = " " + text
+		case p == 0 || s.t.src[p-1] != ':':
+			return unsupported("a flow mapping key without a colon")
+		}
 	}
 	s.add(vs, ve, text)
 	return nil
@@ -799,8 +868,8 @@ func (s *splicer) flowText(i int, x *yaml.Node, k int, at int) (string, error) {
 		if j.multi {
 			if multi, indent := s.flowLayout(i); multi {
 				pretty, prefix = true, indent
-			} else if len(s.o.content(i)) == 0 {
-				pretty = true // an empty collection opens over several lines
+			} else if s.opens(i) {
+				pretty = true // "{}" opens over several lines
 				ls := s.t.lineStart(at)
 				prefix = string(s.t.src[ls:ls+s.t.indent(ls)]) + j.step
 			}
@@ -822,6 +891,22 @@ func (s *splicer) flowText(i int, x *yaml.Node, k int, at int) (string, error) {
 		return e.flowPair(n.Content[k], x)
 	}
 	return e.flowNode(x)
+}
+
+// opens reports whether new items of flow collection i go on lines of
+// their own although it has none yet: it is "{}" or "[]" in a JSON
+// document written over several lines.
+func (s *splicer) opens(i int) bool {
+	j := s.jsonDoc()
+	if j == nil || !j.multi || len(s.o.content(i)) > 0 {
+		return false
+	}
+	start, err := s.start(i)
+	if err != nil {
+		return false
+	}
+	open, _ := s.props(start)
+	return open+1 < len(s.t.src) && (s.t.src[open+1] == '}' || s.t.src[open+1] == ']')
 }
 
 // flowLayout says whether the items of flow collection i stand on lines
@@ -851,6 +936,35 @@ func (s *splicer) flowLayout(i int) (bool, string) {
 func (s *splicer) flowGap(i int, kids []int, stride, prev, next int, pending, match []int, moved []bool) error {
 	orig := len(kids) / stride
 	n := s.o.snaps[i].node
+	// A pair in a flow sequence ("[a: 1]") is a mapping without braces.
+	start, err := s.start(i)
+	if err != nil {
+		return err
+	}
+	open, _ := s.props(start)
+	if open >= len(s.t.src) || s.t.src[open] != map[bool]byte{true: '{', false: '['}[stride == 2] {
+		return unsupported("a flow collection without brackets")
+	}
+	if orig > 0 {
+		if first, err := s.start(kids[0]); err != nil || first <= open {
+			return unsupported("a flow collection without brackets") // "[{a}: 1]": the bracket is its key's
+		}
+	}
+	if stride == 2 { // "{a, b: 1}": a key without a colon is a pair too
+		for u := range orig {
+			if hasProps(&s.o.snaps[kids[2*u]]) {
+				return unsupported("a key with a tag or an anchor")
+			}
+			ke, err := s.end(kids[2*u], 0, true)
+			if err != nil {
+				return err
+			}
+			p := s.t.skipSpace(ke)
+			if p >= len(s.t.src) || s.t.src[p] != ':' {
+				return unsupported("a flow mapping key without a colon")
+			}
+		}
+	}
 	multi, indent := s.flowLayout(i)
 	sep := ", "
 	j := s.jsonDoc()
@@ -873,22 +987,34 @@ func (s *splicer) flowGap(i int, kids []int, stride, prev, next int, pending, ma
 	bounds := func(u int) (int, int, error) { return s.unit(i, kids, stride, u, true) }
 
 	if prev < 0 && next == orig { // no original unit is left
-		start, err := s.start(i)
-		if err != nil {
-			return err
-		}
-		open, _ := s.props(start)
 		end, err := s.end(i, 0, true)
 		if err != nil {
 			return err
 		}
 		if len(pending) == 0 {
-			s.add(open, end, map[bool]string{true: "{}", false: "[]"}[n.Kind == yaml.MappingNode])
+			a, _, err := bounds(0)
+			if err != nil {
+				return err
+			}
+			_, z, err := bounds(orig - 1)
+			if err != nil {
+				return err
+			}
+			around := string(s.t.src[open+1:a]) + string(s.t.src[z:end-1])
+			ls := s.t.lineStart(open)
+			outer := string(s.t.src[ls : ls+s.t.indent(ls)])
+			if j != nil && j.multi && around == s.nl+outer+j.step+s.nl+outer {
+				// Items on lines of their own in a JSON document over
+				// several lines: as "{}" opened, it closes.
+				s.add(open, end, map[bool]string{true: "{}", false: "[]"}[n.Kind == yaml.MappingNode])
+				return nil
+			}
+			s.add(a, z, "") // the brackets and what is around the items stay
 			return nil
 		}
 		var b strings.Builder
 		itemSep, outer := sep, ""
-		expand := j != nil && j.multi && !multi // a JSON document over several lines
+		expand := s.opens(i)
 		if expand {
 			ls := s.t.lineStart(open)
 			outer = string(s.t.src[ls : ls+s.t.indent(ls)])
@@ -908,9 +1034,10 @@ func (s *splicer) flowGap(i int, kids []int, stride, prev, next int, pending, ma
 		if expand {
 			b.WriteString(s.nl + outer)
 		}
-		if orig > 0 && multi {
-			// Every item went and new ones came: they go where the
-			// first one was.
+		switch {
+		case expand:
+			s.add(open+1, end-1, b.String())
+		case orig > 0: // every item went and new ones came: where the first one was
 			a, _, err := bounds(0)
 			if err != nil {
 				return err
@@ -920,9 +1047,19 @@ func (s *splicer) flowGap(i int, kids []int, stride, prev, next int, pending, ma
 				return err
 			}
 			s.add(a, z, b.String())
-			return nil
+		default:
+			ls := s.t.lineStart(open)
+			outer := string(s.t.src[ls : ls+s.t.indent(ls)])
+			if j != nil && j.multi && string(s.t.src[open+1:end-1]) == s.nl+outer+j.step+s.nl+outer {
+				// What removing the items of a "{}" that opened leaves:
+				// growing it again could not be told from that.
+				return unsupported("an empty flow collection over lines of its own")
+			}
+			if open+1 < len(s.t.src) && s.t.src[open+1] == '#' {
+				return unsupported("a comment right after a flow collection's bracket, with no space before it")
+			}
+			s.add(open+1, open+1, b.String()) // into "{}", or "{ }" keeping its space
 		}
-		s.add(open+1, end-1, b.String())
 		return nil
 	}
 	if next-prev-1 > 0 {
@@ -957,6 +1094,14 @@ func (s *splicer) flowGap(i int, kids []int, stride, prev, next int, pending, ma
 		_, at, err := bounds(prev)
 		if err != nil {
 			return err
+		}
+		if at < len(s.t.src) && s.t.src[at] == '#' {
+			return unsupported("a comment right after a flow item, with no space before it")
+		}
+		if li := kids[prev*stride+stride-1]; s.o.snaps[li].kind == yaml.ScalarNode && s.o.snaps[li].value == "" {
+			if p, err := s.start(li); err != nil || p < len(s.t.src) && (s.t.src[p] == '!' || s.t.src[p] == '&') {
+				return unsupported("a flow item that is only a tag or an anchor") // "!," would read as one tag
+			}
 		}
 		for _, u := range pending {
 			text, err := unit(u, at)

@@ -25,6 +25,7 @@ type emitter struct {
 	// lastMulti says the last node written was a block scalar, whose
 	// last line break is part of its value.
 	lastMulti bool
+	lastKeep  bool // with the keep indicator: empty lines after it are its own
 }
 
 // seqStyles is how a document indents its block sequences under their
@@ -99,6 +100,7 @@ func (e *emitter) tail(v *yaml.Node, col int, sep string, off int) error {
 			return err
 		}
 		e.lastMulti = multi
+		e.lastKeep = multi && strings.Contains(text[:max(strings.IndexByte(text, '\n'), 0)], "+")
 		if text == "" {
 			return nil // a null without text: "key:"
 		}
@@ -256,7 +258,7 @@ func printable(s string, not1, not2 byte) bool {
 // with a letter or "/", holds only characters that need no quoting, and
 // does not read as another type.
 func plainString(s string, flow bool) bool {
-	if s == "" || !(isLetter(s[0]) || s[0] == '/') {
+	if s == "" || !isLetter(s[0]) && s[0] != '/' {
 		return false
 	}
 	switch s {

@@ -125,7 +125,17 @@ func (s *splicer) unitStart(i, c int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if s.o.snaps[i].kind != yaml.SequenceNode || isFlow(&s.o.snaps[i]) {
+	if isFlow(&s.o.snaps[i]) {
+		return p, nil
+	}
+	if s.o.snaps[i].kind != yaml.SequenceNode {
+		q := p - 1
+		for q >= 0 && isSpace(s.t.src[q]) {
+			q--
+		}
+		if q >= 0 && s.t.src[q] == '?' {
+			return 0, unsupported("an explicit key (\"? key\")")
+		}
 		return p, nil
 	}
 	return s.dash(p)

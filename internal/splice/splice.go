@@ -13,6 +13,7 @@
 package splice
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -48,6 +49,7 @@ type snap struct {
 	size       int32 // snaps in its subtree, itself included
 	kind       yaml.Kind
 	style      yaml.Style
+	anchored   bool // it has an anchor (which an in-place edit would drop)
 }
 
 // Record snapshots doc, the DocumentNode parsed from src. It costs one
@@ -83,7 +85,7 @@ func (o *Original) record(n *yaml.Node) {
 		node: n, tag: n.Tag, value: n.Value,
 		line: int32(n.Line), col: int32(n.Column),
 		kids: int32(len(o.kids)), nkids: int32(len(n.Content)),
-		kind: n.Kind, style: n.Style,
+		kind: n.Kind, style: n.Style, anchored: n.Anchor != "",
 	})
 	o.kids = append(o.kids, n.Content...)
 	for _, c := range n.Content {
@@ -129,6 +131,17 @@ func (o *Original) Splice(doc *yaml.Node) ([]byte, error) {
 		return nil, err
 	}
 	s := &splicer{o: o, t: t, nl: t.nl}
+	if isFlow(&o.snaps[1]) {
+		// A flow root (JSON) must be all there is: yaml.v3 reads past
+		// text after it that it would not read again once edited.
+		end, err := s.end(1, -1, false)
+		if err != nil {
+			return nil, err
+		}
+		if rest := s.t.skipSpace(end); rest < len(o.src) && !bytes.HasPrefix(o.src[rest:], []byte("...")) {
+			return nil, unsupported("text after the document's flow collection")
+		}
+	}
 	if err := s.visit(1, ctx{parent: -1, key: -1}); err != nil { // snap 1 is the root
 		return nil, err
 	}
@@ -138,7 +151,7 @@ func (o *Original) Splice(doc *yaml.Node) ([]byte, error) {
 // changed reports whether a node was changed in place since it was recorded.
 func changed(sn *snap) bool {
 	n := sn.node
-	return n.Kind != sn.kind || n.Style != sn.style || n.Tag != sn.tag || n.Value != sn.value
+	return n.Kind != sn.kind || n.Style != sn.style || n.Tag != sn.tag || n.Value != sn.value || (n.Anchor != "") != sn.anchored
 }
 
 // edit replaces src[start:end] with text; start == end inserts.
