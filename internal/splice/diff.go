@@ -67,7 +67,7 @@ func (s *splicer) visit(i int, c ctx) error {
 	for j := 0; j+1 < len(n.Content); j += 2 {
 		key := k
 		k += int(s.o.snaps[k].size)
-		if changed(&s.o.snaps[key]) {
+		if s.o.changed(key) {
 			if err := s.replaceKey(key, i, flow); err != nil {
 				return err
 			}
@@ -83,7 +83,7 @@ func (s *splicer) visit(i int, c ctx) error {
 // keep handles a node that is still where it was: changed in place, or
 // not (but maybe below).
 func (s *splicer) keep(i int, c ctx) error {
-	if changed(&s.o.snaps[i]) {
+	if s.o.changed(i) {
 		return s.replace(i, s.o.snaps[i].node, c)
 	}
 	return s.visit(i, c)
@@ -163,7 +163,7 @@ func (s *splicer) diff(i int, flow bool) error {
 			}
 		} else {
 			key, val := kids[2*j], kids[2*j+1]
-			if changed(&s.o.snaps[key]) {
+			if s.o.changed(key) {
 				if err := s.replaceKey(key, i, flow); err != nil {
 					return err
 				}
@@ -234,7 +234,7 @@ func (s *splicer) gap(i int, flow bool, kids []int, stride, prev, next int, pend
 	return s.blockGap(i, kids, stride, prev, next, pending, match, moved)
 }
 
-func hasProps(sn *snap) bool { return sn.style&yaml.TaggedStyle != 0 || sn.anchored }
+func hasProps(sn *snap) bool { return sn.style()&yaml.TaggedStyle != 0 || sn.anchored }
 
 // noAnchors refuses to take out a node whose subtree holds an anchor: an
 // alias elsewhere may still refer to it.
@@ -336,7 +336,7 @@ func (s *splicer) blockGap(i int, kids []int, stride, prev, next int, pending, m
 		if pos == len(t.src) && !t.endsWithBreak() {
 			last := kids[prev*stride+stride-1]
 			last += int(s.o.snaps[last].size) - 1
-			if s.o.snaps[last].style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+			if s.o.snaps[last].style()&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 				// The break the new lines need would join its value.
 				return unsupported("a block scalar that ends an input without a final line break")
 			}
@@ -411,7 +411,7 @@ func (s *splicer) removeBlockUnit(i int, kids []int, stride, u, next int, moved 
 // a to b, as "{}" or "[]", on its key's line when nothing is between.
 func (s *splicer) emptyBlock(i, a, b int) error {
 	text := "[]"
-	if s.o.snaps[i].kind == yaml.MappingNode {
+	if s.o.snaps[i].kind() == yaml.MappingNode {
 		text = "{}"
 	}
 	c := s.path[len(s.path)-1].c
@@ -453,7 +453,7 @@ func (s *splicer) blockUnits(i, col int, kids []int, stride int, pending, match 
 				e.b = append(e.b, s.t.src[from:s.t.lineEnd(to)]...)
 				last := kids[j*stride+stride-1]
 				last += int(s.o.snaps[last].size) - 1
-				e.lastMulti = s.o.snaps[last].style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0
+				e.lastMulti = s.o.snaps[last].style()&(yaml.LiteralStyle|yaml.FoldedStyle) != 0
 				e.lastKeep = e.lastMulti // not known: assume the worst
 				continue
 			}
@@ -532,7 +532,7 @@ func (s *splicer) pure(kids []int, stride, j int) bool {
 		end := i + int(s.o.snaps[i].size)
 		for m := i; m < end; m++ {
 			sn := &s.o.snaps[m]
-			if changed(sn) || !slices.Equal(sn.node.Content, s.o.content(m)) {
+			if s.o.changed(m) || !slices.Equal(sn.node.Content, s.o.content(m)) {
 				return false
 			}
 		}
@@ -811,7 +811,7 @@ func (s *splicer) replace(i int, x *yaml.Node, c ctx) error {
 // vs, ends, when something (a comment, spaces) follows it on its line.
 func (s *splicer) blockHeaderWithComment(i, vs int) (int, bool) {
 	sn := &s.o.snaps[i]
-	if sn.kind != yaml.ScalarNode || sn.style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
+	if sn.kind() != yaml.ScalarNode || sn.style()&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
 		return 0, false
 	}
 	p, _ := s.props(vs)
@@ -914,7 +914,7 @@ func (s *splicer) opens(i int) bool {
 func (s *splicer) flowLayout(i int) (bool, string) {
 	sn := &s.o.snaps[i]
 	stride := 1
-	if sn.kind == yaml.MappingNode {
+	if sn.kind() == yaml.MappingNode {
 		stride = 2
 	}
 	kids := s.o.children(i)
@@ -1098,7 +1098,7 @@ func (s *splicer) flowGap(i int, kids []int, stride, prev, next int, pending, ma
 		if at < len(s.t.src) && s.t.src[at] == '#' {
 			return unsupported("a comment right after a flow item, with no space before it")
 		}
-		if li := kids[prev*stride+stride-1]; s.o.snaps[li].kind == yaml.ScalarNode && s.o.snaps[li].value == "" {
+		if li := kids[prev*stride+stride-1]; s.o.snaps[li].kind() == yaml.ScalarNode && s.o.snaps[li].value == "" {
 			if p, err := s.start(li); err != nil || p < len(s.t.src) && (s.t.src[p] == '!' || s.t.src[p] == '&') {
 				return unsupported("a flow item that is only a tag or an anchor") // "!," would read as one tag
 			}

@@ -137,7 +137,7 @@ func (e *editor) targets() []target {
 		out = append(out, target{path: path, snap: i, flow: flow, value: value, key: key})
 		flow = flow || isFlow(sn)
 		kids := e.o.children(i)
-		switch sn.kind {
+		switch sn.kind() {
 		case yaml.MappingNode:
 			for k := 0; k+1 < len(kids); k += 2 {
 				key := e.o.snaps[kids[k]].node
@@ -217,7 +217,7 @@ func (e *editor) lines(i int, flow bool) [2]int {
 // no tag or anchor, which is what undoing a fill writes back.
 func (e *editor) plainNull(tg target) bool {
 	sn := &e.o.snaps[tg.snap]
-	if sn.style != 0 || sn.anchored {
+	if sn.style() != 0 || sn.anchored {
 		return false
 	}
 	start, err := e.s.start(tg.snap)
@@ -264,7 +264,7 @@ func lineOf(t *text, p int) int {
 // for its value, so that a change in place can be undone byte for byte.
 func (e *editor) canonicalScalar(i int, flow bool) bool {
 	sn := &e.o.snaps[i]
-	if sn.kind != yaml.ScalarNode || sn.node.Anchor != "" || sn.style&yaml.TaggedStyle != 0 {
+	if sn.kind() != yaml.ScalarNode || sn.node.Anchor != "" || sn.style()&yaml.TaggedStyle != 0 {
 		return false
 	}
 	start, err := e.s.start(i)
@@ -276,7 +276,7 @@ func (e *editor) canonicalScalar(i int, flow bool) bool {
 		return false
 	}
 	em := &emitter{nl: "\n", step: 2}
-	v := &yaml.Node{Kind: sn.kind, Tag: sn.tag, Value: sn.value, Style: sn.style}
+	v := &yaml.Node{Kind: sn.kind(), Tag: e.o.tag(i), Value: sn.value, Style: sn.style()}
 	var text string
 	if j := e.s.jsonDoc(); j != nil {
 		b, err := j.node(nil, v, "", "\n", false)
@@ -310,12 +310,12 @@ func (e *editor) edit(tg target) bool {
 	}
 	tg.path = pathTo(e.o.snaps[0].node.Content[0], n, nil) // earlier edits may have moved it
 	switch {
-	case sn.kind == yaml.MappingNode || sn.kind == yaml.SequenceNode:
+	case sn.kind() == yaml.MappingNode || sn.kind() == yaml.SequenceNode:
 		if n.Anchor != "" {
 			return false
 		}
 		stride := 1
-		if sn.kind == yaml.MappingNode {
+		if sn.kind() == yaml.MappingNode {
 			stride = 2
 		}
 		units := len(n.Content) / stride
@@ -323,7 +323,7 @@ func (e *editor) edit(tg target) bool {
 		if e.rng.IntN(2) == 0 {
 			at = units // the end, where most grafts go
 		}
-		if sn.kind == yaml.MappingNode {
+		if sn.kind() == yaml.MappingNode {
 			key := fmt.Sprintf("podgraft-%d", len(e.undos))
 			n.Content = append(n.Content[:2*at:2*at], append([]*yaml.Node{str(key), e.newValue(0)}, n.Content[2*at:]...)...)
 		} else {
@@ -339,7 +339,7 @@ func (e *editor) edit(tg target) bool {
 			u.lines = [2]int{l[0], l[0]}
 		}
 		e.undos = append(e.undos, u)
-	case sn.kind == yaml.ScalarNode && tg.value && sn.tag == "!!null" && e.plainNull(tg) && e.rng.IntN(2) == 0:
+	case sn.kind() == yaml.ScalarNode && tg.value && e.o.tag(tg.snap) == "!!null" && e.plainNull(tg) && e.rng.IntN(2) == 0:
 		// A null filled in place, as ensure does.
 		kind := yaml.MappingNode
 		if e.rng.IntN(2) == 0 {
@@ -353,7 +353,7 @@ func (e *editor) edit(tg target) bool {
 			n.Content = []*yaml.Node{e.newValue(1)}
 		}
 		e.undos = append(e.undos, undo{path: tg.path, unit: -1, was: &was, lines: e.valueLines(tg)})
-	case sn.kind == yaml.ScalarNode && tg.value && e.canonicalScalar(tg.snap, tg.flow) && (tg.key < 0 || e.o.snaps[tg.key].line == sn.line):
+	case sn.kind() == yaml.ScalarNode && tg.value && e.canonicalScalar(tg.snap, tg.flow) && (tg.key < 0 || e.o.snaps[tg.key].line == sn.line):
 		// (A value on the line after its key comes back on the key's.)
 		was := *n
 		if parent := at(e.o.snaps[0].node, tg.path[:len(tg.path)-1]...); parent.Kind == yaml.MappingNode && e.rng.IntN(3) == 0 {

@@ -10,7 +10,7 @@ import (
 // starts (at its anchor or tag, if it has one); where it ends is found
 // here, from its style and, for collections, from its last child.
 
-func isFlow(sn *snap) bool { return sn.style&yaml.FlowStyle != 0 }
+func isFlow(sn *snap) bool { return sn.style()&yaml.FlowStyle != 0 }
 
 // start returns the offset of snap i.
 func (s *splicer) start(i int) (int, error) {
@@ -28,7 +28,7 @@ func (s *splicer) end(i, n int, flow bool) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	switch sn.kind {
+	switch sn.kind() {
 	case yaml.ScalarNode:
 		return s.scalarEnd(sn, start, n, flow)
 	case yaml.AliasNode:
@@ -64,7 +64,7 @@ func (s *splicer) end(i, n int, flow bool) (int, error) {
 		}
 		return s.end(kids[len(kids)-1], col, false)
 	}
-	return 0, unsupported("node of kind %d", sn.kind)
+	return 0, unsupported("node of kind %d", sn.kind())
 }
 
 // closeBracket returns the offset after the bracket that closes a flow
@@ -80,7 +80,7 @@ func (s *splicer) closeBracket(p int, sn *snap) (int, error) {
 		break
 	}
 	want := byte('}')
-	if sn.kind == yaml.SequenceNode {
+	if sn.kind() == yaml.SequenceNode {
 		want = ']'
 	}
 	if p >= len(src) || src[p] != want {
@@ -128,7 +128,7 @@ func (s *splicer) unitStart(i, c int) (int, error) {
 	if isFlow(&s.o.snaps[i]) {
 		return p, nil
 	}
-	if s.o.snaps[i].kind != yaml.SequenceNode {
+	if s.o.snaps[i].kind() != yaml.SequenceNode {
 		q := p - 1
 		for q >= 0 && isSpace(s.t.src[q]) {
 			q--
@@ -160,7 +160,7 @@ func (s *splicer) scalarEnd(sn *snap, start, n int, flow bool) (int, error) {
 	src := s.t.src
 	p, propsEnd := s.props(start)
 	switch {
-	case sn.style&yaml.DoubleQuotedStyle != 0:
+	case sn.style()&yaml.DoubleQuotedStyle != 0:
 		if p >= len(src) || src[p] != '"' {
 			break
 		}
@@ -172,7 +172,7 @@ func (s *splicer) scalarEnd(sn *snap, start, n int, flow bool) (int, error) {
 				return q + 1, nil
 			}
 		}
-	case sn.style&yaml.SingleQuotedStyle != 0:
+	case sn.style()&yaml.SingleQuotedStyle != 0:
 		if p >= len(src) || src[p] != '\'' {
 			break
 		}
@@ -185,7 +185,7 @@ func (s *splicer) scalarEnd(sn *snap, start, n int, flow bool) (int, error) {
 				return q + 1, nil
 			}
 		}
-	case sn.style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0:
+	case sn.style()&(yaml.LiteralStyle|yaml.FoldedStyle) != 0:
 		if p >= len(src) || (src[p] != '|' && src[p] != '>') {
 			break
 		}

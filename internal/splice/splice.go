@@ -35,35 +35,65 @@ func unsupported(format string, args ...any) error {
 // the backing arrays of Content slices.
 type Original struct {
 	src   []byte
-	snaps []snap       // every node reachable through Content, in document order
-	kids  []*yaml.Node // the original Content of every node, one after the other
+	snaps []snap           // every node reachable through Content, in document order
+	kids  []*yaml.Node     // the original Content of every node, one after the other
+	rare  map[int32]string // the tags not in tags, by snap
 }
 
-// snap is one node as parsed.
+// snap is one node as parsed, in 48 bytes: a stream records every node.
 type snap struct {
-	node       *yaml.Node
-	tag, value string
-	line, col  int32
-	kids       int32 // its Content is kids[kids : kids+nkids]
-	nkids      int32
-	size       int32 // snaps in its subtree, itself included
-	kind       yaml.Kind
-	style      yaml.Style
-	anchored   bool // it has an anchor (which an in-place edit would drop)
+	node      *yaml.Node
+	value     string
+	line, col int32
+	kids      int32 // its Content is kids[kids : kids+nkids]
+	nkids     int32
+	size      int32 // snaps in its subtree, itself included
+	tag       uint8 // an index in tags, or rareTag
+	k         uint8 // the yaml.Kind
+	st        uint8 // the yaml.Style
+	anchored  bool  // it has an anchor (which an in-place edit would drop)
+}
+
+func (sn *snap) kind() yaml.Kind   { return yaml.Kind(sn.k) }
+func (sn *snap) style() yaml.Style { return yaml.Style(sn.st) }
+
+// tags are the tags nodes have; any other is kept in Original.rare.
+var tags = []string{"", "!!str", "!!int", "!!bool", "!!null", "!!float", "!!map", "!!seq", "!!binary", "!!timestamp", "!!merge"}
+
+const rareTag = 255
+
+func tagCode(tag string) uint8 {
+	for i, t := range tags {
+		if t == tag {
+			return uint8(i)
+		}
+	}
+	return rareTag
 }
 
 // Record snapshots doc, the DocumentNode parsed from src. It costs one
 // walk over the tree and no look at src.
 func Record(src []byte, doc *yaml.Node) *Original {
+	n := count(doc)
 	o := originals.Get().(*Original)
-	o.src = src
-	if cap(o.snaps) == 0 {
-		n := 1 + len(src)/12 // about one node per 12 bytes of Kubernetes YAML
-		o.snaps = make([]snap, 0, n)
-		o.kids = make([]*yaml.Node, 0, n)
+	if c := cap(o.snaps); c < n || c > 2*n+64 {
+		// Not this size: a small document kept to the end of the stream
+		// (a Service, say) must not hold a big one's memory.
+		originals.Put(o)
+		o = &Original{snaps: make([]snap, 0, n), kids: make([]*yaml.Node, 0, n)}
 	}
+	o.src = src
 	o.record(doc)
 	return o
+}
+
+// count returns the number of nodes reachable from n through Content.
+func count(n *yaml.Node) int {
+	c := 1
+	for _, k := range n.Content {
+		c += count(k)
+	}
+	return c
 }
 
 // originals keeps released snapshots' memory for the next Record: a
@@ -75,23 +105,38 @@ var originals = sync.Pool{New: func() any { return new(Original) }}
 func (o *Original) Release() {
 	clear(o.snaps) // drop the nodes, for the collector
 	clear(o.kids)
-	o.src, o.snaps, o.kids = nil, o.snaps[:0], o.kids[:0]
+	o.src, o.snaps, o.kids, o.rare = nil, o.snaps[:0], o.kids[:0], nil
 	originals.Put(o)
 }
 
 func (o *Original) record(n *yaml.Node) {
 	i := len(o.snaps)
+	tag := tagCode(n.Tag)
+	if tag == rareTag {
+		if o.rare == nil {
+			o.rare = map[int32]string{}
+		}
+		o.rare[int32(i)] = n.Tag
+	}
 	o.snaps = append(o.snaps, snap{
-		node: n, tag: n.Tag, value: n.Value,
+		node: n, value: n.Value,
 		line: int32(n.Line), col: int32(n.Column),
 		kids: int32(len(o.kids)), nkids: int32(len(n.Content)),
-		kind: n.Kind, style: n.Style, anchored: n.Anchor != "",
+		tag: tag, k: uint8(n.Kind), st: uint8(n.Style), anchored: n.Anchor != "",
 	})
 	o.kids = append(o.kids, n.Content...)
 	for _, c := range n.Content {
 		o.record(c)
 	}
 	o.snaps[i].size = int32(len(o.snaps) - i)
+}
+
+// tag returns the tag snap i had.
+func (o *Original) tag(i int) string {
+	if t := o.snaps[i].tag; t != rareTag {
+		return tags[t]
+	}
+	return o.rare[int32(i)]
 }
 
 // content returns the original Content of snap i.
@@ -123,7 +168,7 @@ func (o *Original) Splice(doc *yaml.Node) ([]byte, error) {
 	if len(doc.Content) != 1 || o.snaps[0].nkids != 1 || doc.Content[0] != o.kids[0] {
 		return nil, unsupported("the document root was replaced")
 	}
-	if changed(&o.snaps[1]) {
+	if o.changed(1) {
 		return nil, unsupported("the document root was changed in place")
 	}
 	t, err := newText(o.src)
@@ -148,10 +193,18 @@ func (o *Original) Splice(doc *yaml.Node) ([]byte, error) {
 	return s.apply()
 }
 
-// changed reports whether a node was changed in place since it was recorded.
-func changed(sn *snap) bool {
+// changed reports whether snap i's node was changed in place since it
+// was recorded.
+func (o *Original) changed(i int) bool {
+	sn := &o.snaps[i]
 	n := sn.node
-	return n.Kind != sn.kind || n.Style != sn.style || n.Tag != sn.tag || n.Value != sn.value || (n.Anchor != "") != sn.anchored
+	if n.Kind != sn.kind() || n.Style != sn.style() || n.Value != sn.value || (n.Anchor != "") != sn.anchored {
+		return true
+	}
+	if sn.tag != rareTag {
+		return n.Tag != tags[sn.tag]
+	}
+	return n.Tag != o.rare[int32(i)]
 }
 
 // edit replaces src[start:end] with text; start == end inserts.

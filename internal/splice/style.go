@@ -29,7 +29,7 @@ func (s *splicer) docStep() int {
 	kids := s.o.children(root)
 	for k := 1; k < len(kids); k += 2 {
 		v := &s.o.snaps[kids[k]]
-		if v.kind == yaml.MappingNode && !isFlow(v) && v.nkids > 0 {
+		if v.kind() == yaml.MappingNode && !isFlow(v) && v.nkids > 0 {
 			if col, err := s.itemCol(kids[k]); err == nil && col > rootCol && col-rootCol <= 8 {
 				s.step = col - rootCol
 			}
@@ -69,7 +69,7 @@ func (s *splicer) seqOffIn(i int) (int, bool) {
 	end := i + int(s.o.snaps[i].size)
 	for m := i; m < end && off < 0; m++ {
 		sn := &s.o.snaps[m]
-		if sn.kind != yaml.MappingNode || isFlow(sn) {
+		if sn.kind() != yaml.MappingNode || isFlow(sn) {
 			continue
 		}
 		k := m + 1
@@ -78,7 +78,7 @@ func (s *splicer) seqOffIn(i int) (int, bool) {
 			v := k + int(s.o.snaps[k].size)
 			k = v + int(s.o.snaps[v].size)
 			vs := &s.o.snaps[v]
-			if vs.kind != yaml.SequenceNode || isFlow(vs) || vs.nkids == 0 {
+			if vs.kind() != yaml.SequenceNode || isFlow(vs) || vs.nkids == 0 {
 				continue
 			}
 			kp, err := s.start(key)
@@ -108,7 +108,7 @@ func (s *splicer) seqStyles() *seqStyles {
 	s.seqs = &seqStyles{byKey: map[string]int{}, byCol: map[int]int{}}
 	for m := range s.o.snaps {
 		sn := &s.o.snaps[m]
-		if sn.kind != yaml.MappingNode || isFlow(sn) {
+		if sn.kind() != yaml.MappingNode || isFlow(sn) {
 			continue
 		}
 		k := m + 1
@@ -117,7 +117,7 @@ func (s *splicer) seqStyles() *seqStyles {
 			v := k + int(s.o.snaps[k].size)
 			k = v + int(s.o.snaps[v].size)
 			vs := &s.o.snaps[v]
-			if vs.kind != yaml.SequenceNode || isFlow(vs) || vs.nkids == 0 {
+			if vs.kind() != yaml.SequenceNode || isFlow(vs) || vs.nkids == 0 {
 				continue
 			}
 			kp, err := s.start(key)
@@ -152,11 +152,11 @@ func (s *splicer) jsonDoc() *jsonStyle {
 	s.jsonOK = true
 	root := 1
 	sn := &s.o.snaps[root]
-	if sn.kind != yaml.MappingNode || !isFlow(sn) || sn.nkids < 2 {
+	if sn.kind() != yaml.MappingNode || !isFlow(sn) || sn.nkids < 2 {
 		return nil
 	}
 	kids := s.o.children(root)
-	if s.o.snaps[kids[0]].style&yaml.DoubleQuotedStyle == 0 {
+	if s.o.snaps[kids[0]].style()&yaml.DoubleQuotedStyle == 0 {
 		return nil
 	}
 	src := s.t.src
