@@ -357,6 +357,11 @@ func TestFidelityDetails(t *testing.T) {
 				doc.Content[0].Content = append(doc.Content[0].Content, str("b"), &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: "2"})
 			},
 		},
+		"a %YAML directive": {
+			in:   "%YAML 1.1\n---\na:\n  b: 1\n",
+			want: "%YAML 1.1\n---\na:\n  b: 1\n  c: d\n",
+			edit: func(t *testing.T, doc *yaml.Node) { setString(at(doc, "a"), "c", "d") },
+		},
 		"a BOM before the first key, which goes": {
 			in:   "\xef\xbb\xbfa: 1\nb: 2\n",
 			want: "\xef\xbb\xbfb: 2\n",
