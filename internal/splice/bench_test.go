@@ -103,3 +103,36 @@ func BenchmarkRecord(b *testing.B) {
 		Record(src, doc).Release()
 	}
 }
+
+// BenchmarkSpliceOnly and BenchmarkEncodeOnly write the same grafted
+// document, without parsing or editing it: Splice against the encoder
+// that it replaces (add BenchmarkRecord for the whole cost of splicing).
+func BenchmarkSpliceOnly(b *testing.B) {
+	src := benchDoc(b)
+	doc := parseBench(b, src)
+	o := Record(src, doc)
+	graftEdits(b, doc)
+	b.SetBytes(int64(len(src)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := o.Splice(doc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEncodeOnly(b *testing.B) {
+	src := benchDoc(b)
+	doc := parseBench(b, src)
+	graftEdits(b, doc)
+	b.SetBytes(int64(len(src)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var out bytes.Buffer
+		enc := yaml.NewEncoderWithOptions(&out, &yaml.EncoderOptions{SeqIndent: yaml.WideSequenceStyle})
+		if err := enc.Encode(doc); err != nil {
+			b.Fatal(err)
+		}
+		_ = enc.Close()
+	}
+}

@@ -540,6 +540,20 @@ func (s *splicer) pure(kids []int, stride, j int) bool {
 	return true
 }
 
+// inOrder reports whether the matched units keep their original order.
+func inOrder(match []int) bool {
+	last := -1
+	for _, j := range match {
+		if j >= 0 {
+			if j < last {
+				return false
+			}
+			last = j
+		}
+	}
+	return true
+}
+
 // formatted reports whether original unit j carries formatting of its
 // own that moving it would disturb: a comment in it, or a comment or an
 // empty line right above it. podgraft's own items carry none.
@@ -574,7 +588,7 @@ func (s *splicer) formatted(kids []int, stride, j int) bool {
 // matched units still in their original order, weighed by their size, so
 // that the user's own nodes stay and podgraft's small ones move.
 func (s *splicer) keepers(kids []int, stride int, match []int) []bool {
-	if len(match) > 256 {
+	if inOrder(match) || len(match) > 256 { // nothing moved: the common case
 		return increasing(match)
 	}
 	weight := func(u int) int {

@@ -18,9 +18,11 @@ type emitter struct {
 	nl     string
 	step   int // indentation of a mapping nested in a mapping
 	seqOff int // indentation of a block sequence under its key: 0 (compact) or more
-	// seqs, when set, tells how the document indents the sequences of a
-	// key name, or of keys at a column, before seqOff is used.
-	seqs *seqStyles
+	// seqs and near, when set, tell (when first needed) how the document
+	// indents the sequences of a key name or of keys at a column, and the
+	// ones nearest to the edit, in place of seqOff.
+	seqs func() *seqStyles
+	near func() int
 	key  string // the key whose value tail writes
 	// lastMulti says the last node written was a block scalar, whose
 	// last line break is part of its value.
@@ -40,12 +42,16 @@ type seqStyles struct {
 // keys at that column, else as the ones nearest to the edit.
 func (e *emitter) seqOffFor(key string, col int) int {
 	if e.seqs != nil {
-		if off, ok := e.seqs.byKey[key]; ok {
+		seqs := e.seqs()
+		if off, ok := seqs.byKey[key]; ok {
 			return off
 		}
-		if off, ok := e.seqs.byCol[col]; ok {
+		if off, ok := seqs.byCol[col]; ok {
 			return off
 		}
+	}
+	if e.near != nil {
+		e.seqOff, e.near = e.near(), nil
 	}
 	return e.seqOff
 }

@@ -8,7 +8,7 @@ import (
 
 // emitter returns an emitter for new nodes in collection i.
 func (s *splicer) emitter(i int) (*emitter, error) {
-	return &emitter{nl: s.nl, step: s.docStep(), seqOff: s.seqOffNear(i), seqs: s.seqStyles()}, nil
+	return &emitter{nl: s.nl, step: s.docStep(), near: func() int { return s.seqOffNear(i) }, seqs: s.seqStyles}, nil
 }
 
 // docStep returns how far the document indents a mapping nested in a
