@@ -297,6 +297,12 @@ func (s *splicer) blockGap(i int, kids []int, stride, prev, next int, pending, m
 		if len(pending) == 0 {
 			return s.emptyBlock(i, a, b)
 		}
+		if last.lastMulti && t.lineEnd(b) > b {
+			return unsupported("a block scalar before text on its last line")
+		}
+		if err := s.blockScalarFits(last, t.nextLine(b), col); err != nil {
+			return err
+		}
 		if t.ownLine(a) {
 			s.add(t.lineStart(a), b, lines)
 		} else {
@@ -801,6 +807,9 @@ func (s *splicer) replace(i int, x *yaml.Node, c ctx) error {
 		}
 		s.add(a, ve, text+s.nl+rest)
 		return nil
+	}
+	if e.lastMulti && t.lineEnd(ve) > ve {
+		return unsupported("a block scalar before text on its last line") // it would take the text in
 	}
 	if t.lineEnd(ind) == ind && first != "" { // nothing after the indicator on its line
 		if multi {
