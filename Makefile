@@ -67,7 +67,7 @@ test: tools lint build vet unit fuzz-smoke e2e ## Run every test: vet, lint, uni
 
 FUZZTIME       ?= 60s
 FUZZ_SMOKETIME ?= 10s
-FUZZ_PKGS      := ./cmd/... ./fn/... ./transformers/... ./internal/webhook/...
+FUZZ_PKGS      := ./cmd/... ./fn/... ./transformers/... ./internal/webhook/... ./internal/splice/...
 
 .PHONY: fuzz
 fuzz: ## Run every fuzz target (go test -fuzz) for FUZZTIME each (default 60s); crashers are written to <package>/testdata/fuzz/.

@@ -8,11 +8,13 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/podgraft/podgraft/internal/guard"
+	"github.com/podgraft/podgraft/internal/splice"
 	"github.com/podgraft/podgraft/transformers"
 )
 
@@ -28,6 +30,7 @@ type document struct {
 	raw  []byte
 	doc  *yaml.Node // the DocumentNode, so head comments survive
 	node *yaml.RNode
+	orig *splice.Original // doc as parsed from raw, to splice the edits into raw
 	// held documents are needed again at the end of the stream, for the
 	// cross-document features (see Engine.Holds): they keep their bytes
 	// and are parsed again then, since a stream can hold thousands of
@@ -85,7 +88,7 @@ func WriteStream(opts Options, e *transformers.Engine, inputs []Input, w io.Writ
 				if d.raw, err = encodeDocument(*d); err != nil {
 					return results, err
 				}
-				d.doc, d.node = nil, nil
+				d.doc, d.node, d.orig = nil, nil, nil
 			}
 			if d.doc == nil {
 				// Keep exactly the bytes: the reader's and the encoder's
@@ -111,7 +114,7 @@ func WriteStream(opts Options, e *transformers.Engine, inputs []Input, w io.Writ
 			if docs[i].raw, err = encodeDocument(docs[i]); err != nil {
 				return results, err
 			}
-			docs[i].doc, docs[i].node = nil, nil
+			docs[i].doc, docs[i].node, docs[i].orig = nil, nil, nil
 		}
 	}
 	if opts.Mode.Checks() {
@@ -146,23 +149,24 @@ func graftDocument(e *transformers.Engine, raw []byte, limits guard.Limits) (*do
 	if err := checkResource(r, limits); err != nil {
 		return nil, nil, err
 	}
+	orig := splice.Record(raw, doc) // before any edit
 	res := e.Document(r)
 	if res.Failed {
+		orig.Release()
 		return nil, res.Results, nil
 	}
 	if e.Holds(r) && res.Changed {
-		return &document{doc: doc, node: r, raw: raw, held: true, changed: true}, res.Results, nil
-	}
-	if e.Holds(r) {
-		return &document{raw: raw, held: true}, res.Results, nil
+		return &document{doc: doc, node: r, raw: raw, orig: orig, held: true, changed: true}, res.Results, nil
 	}
 	if !res.Changed {
-		return &document{raw: raw}, res.Results, nil
+		orig.Release()
+		return &document{raw: raw, held: e.Holds(r)}, res.Results, nil
 	}
 	if err := checkEdited(r); err != nil {
+		orig.Release()
 		return nil, res.Results, err
 	}
-	return &document{doc: doc, node: r, raw: raw}, res.Results, nil
+	return &document{doc: doc, node: r, raw: raw, orig: orig}, res.Results, nil
 }
 
 // emptyResult says the input held no resource at all: an empty stream,
@@ -210,6 +214,7 @@ func finishStream(e *transformers.Engine, docs []document) ([]document, framewor
 				return nil, nil, fmt.Errorf("parsing a held document again: %v", err) // it parsed before
 			}
 			d.doc, d.node = doc, yaml.NewRNode(doc.Content[0])
+			d.orig = splice.Record(d.raw, doc) // before Finish edits it
 		}
 		held = append(held, d.node)
 	}
@@ -222,7 +227,8 @@ func finishStream(e *transformers.Engine, docs []document) ([]document, framewor
 				continue
 			}
 			if !d.changed && !out.Changed[d.node] {
-				d.doc = nil // unchanged: its original bytes
+				d.orig.Release()
+				d.doc, d.orig = nil, nil // unchanged: its original bytes
 			} else if err := checkEdited(d.node); err != nil {
 				return nil, out.Results, err
 			}
@@ -302,7 +308,25 @@ func untagMergeKeys(n *yaml.Node) {
 	}
 }
 
+// SpliceFallbacks counts the changed documents written whole, because an
+// edit could not be spliced into their bytes (see internal/splice).
+var SpliceFallbacks atomic.Int64
+
+// encodeDocument writes a changed document: its input bytes with the edits
+// spliced in, or, when that cannot be done safely (or the document is a
+// generated one), the whole document encoded.
 func encodeDocument(d document) ([]byte, error) {
+	if d.orig != nil {
+		out, err := d.orig.Splice(d.doc)
+		d.orig.Release()
+		if err == nil {
+			return out, nil
+		}
+		if !errors.Is(err, splice.ErrUnsupported) {
+			return nil, err
+		}
+		SpliceFallbacks.Add(1)
+	}
 	var out bytes.Buffer
 	crlf := bytes.Contains(d.raw, []byte("\r\n"))
 	original := string(d.raw)

@@ -188,12 +188,8 @@ func (p *Plan) warnHiddenServices(services map[string]bool, out *Finished) {
 
 func (p *Plan) frontService(svc *yaml.RNode, out *Finished) {
 	g := p.g
-	if restore := unshare(svc, svc.YNode()); restore != nil {
-		defer func() {
-			if !out.Changed[svc] {
-				restore()
-			}
-		}()
+	if sh := unshare(svc, svc.YNode()); sh != nil {
+		defer func() { sh.done(out.Changed[svc]) }()
 	}
 	rec, err := loadServiceRecord(svc)
 	if err != nil {

@@ -122,19 +122,37 @@ func (g *Graft) ns(r *yaml.RNode) string {
 }
 
 // unshare makes n, inside resource r, r's own place to edit (node.Unshare),
-// also a StatefulSet's volumeClaimTemplates, and returns what puts r back
-// as it was; nil when r shares nothing.
-func unshare(r *yaml.RNode, n *yaml.Node) func() {
+// also a StatefulSet's volumeClaimTemplates; nil when r shares nothing.
+func unshare(r *yaml.RNode, n *yaml.Node) *sharing {
 	root := r.YNode()
 	if !node.HasSharing(root) {
 		return nil
 	}
-	saved := node.Clone(root)
-	node.Unshare(root, n)
+	s := &sharing{root: root, saved: node.Clone(root)}
+	s.shared = append(s.shared, node.Unshare(root, n))
 	if vct := node.Lookup(node.Lookup(root, "spec"), "volumeClaimTemplates"); vct != nil && n != root {
-		node.Unshare(root, vct)
+		s.shared = append(s.shared, node.Unshare(root, vct))
 	}
-	return func() { *root = *saved }
+	return s
+}
+
+// sharing is what unshare did to a resource.
+type sharing struct {
+	root, saved *yaml.Node
+	shared      []*node.Shared
+}
+
+// done ends the edits: a resource left unchanged gets its shared form
+// back whole; an edited one gets back the aliases whose values the edits
+// did not reach (node.Reshare).
+func (s *sharing) done(changed bool) {
+	if !changed {
+		*s.root = *s.saved
+		return
+	}
+	for _, sh := range s.shared {
+		sh.Reshare(s.root)
+	}
 }
 
 // Outcome is what grafting one resource did.
@@ -229,22 +247,26 @@ func errorResult(err error) *framework.Result {
 // graft's entry in the record says it added is taken out first and then
 // applied again: a pod that then holds the same data as before is current,
 // whatever its history, and one that differs had drifted from what the
-// record says (a sidecar deleted or edited by hand) and is repaired.
+// record says (a sidecar deleted or edited by hand) and is repaired. The
+// trial runs on a copy, so that a current pod keeps its nodes, and with
+// them its bytes when another graft edits the same document.
 func (g *Graft) graft(p *pod, targeted bool) {
 	old := p.rec[g.Name]
 	if old == nil && !targeted {
 		return // nothing of this graft here, and nothing to add
 	}
+	if old != nil && targeted && g.currentOnCopy(p, old) {
+		p.unchanged = true
+		if g.check {
+			p.add(framework.Info, "", "graft %s is current", g.Name)
+		}
+		return
+	}
 	// Aliases and merge keys are read as the API server reads them; what
 	// podgraft edits becomes this template's own first, so that no other
-	// container or workload changes with it. A pod found current gets its
-	// shared form back.
-	if restore := unshare(p.res(), p.t.Node.YNode()); restore != nil {
-		defer func() {
-			if !p.changed {
-				restore()
-			}
-		}()
+	// container or workload changes with it.
+	if sh := unshare(p.res(), p.t.Node.YNode()); sh != nil {
+		defer func() { sh.done(p.changed) }()
 	}
 	if targeted {
 		spec, ok := p.podSpec()
@@ -259,23 +281,69 @@ func (g *Graft) graft(p *pod, targeted bool) {
 		p.renamed = g.renames(p, old)
 		p.unapply(g.Name, old)
 	}
-	if targeted {
-		e := &Entry{Hash: g.hash}
-		p.rec[g.Name] = e
-		p.entry = e
-		for _, step := range []func(*Graft, *pod) bool{
-			(*Graft).conflicts,
-			(*Graft).containers,
-			(*Graft).volumes,
-			(*Graft).security,
-			(*Graft).probes,
-			(*Graft).reach,
-		} {
-			if !step(g, p) {
-				return
-			}
-		}
-		sort.Strings(e.Generated)
+	if targeted && !g.steps(p) {
+		return
 	}
 	g.report(p, old, before, targeted)
+}
+
+// steps adds the graft to the pod, step by step, as a new entry of its
+// record; it stops at the first step that fails.
+func (g *Graft) steps(p *pod) bool {
+	e := &Entry{Hash: g.hash}
+	p.rec[g.Name] = e
+	p.entry = e
+	for _, step := range []func(*Graft, *pod) bool{
+		(*Graft).conflicts,
+		(*Graft).containers,
+		(*Graft).volumes,
+		(*Graft).security,
+		(*Graft).probes,
+		(*Graft).reach,
+	} {
+		if !step(g, p) {
+			return false
+		}
+	}
+	sort.Strings(e.Generated)
+	return true
+}
+
+// currentOnCopy applies the graft again, as graft does, to a copy of the
+// workload, and reports whether the workload as it is already holds
+// everything that gives (the record aside): what the API server or another
+// tool added (defaults, a container) does not count, a value the graft
+// sets that differs does. The workload itself is not touched.
+func (g *Graft) currentOnCopy(p *pod, old *Entry) bool {
+	root := p.res().YNode()
+	if old.stale(g.hash, node.Lookup(p.t.Node.YNode(), "spec")) != "" {
+		return false
+	}
+	wasRec := canonicalRecord(p.rec)
+	copyRoot, copyTmpl := node.CloneFind(root, p.t.Node.YNode())
+	res := yaml.NewRNode(copyRoot)
+	trial, err := newPod(Template{Resource: res, Node: yaml.NewRNode(copyTmpl), Path: p.t.Path})
+	if err != nil {
+		return false
+	}
+	pre := root
+	if node.HasSharing(root) {
+		// Compare with the template as the API server reads it.
+		var preTmpl *yaml.Node
+		pre, preTmpl = node.CloneFind(root, p.t.Node.YNode())
+		node.Unshare(pre, preTmpl)
+		unshare(res, copyTmpl)
+	}
+	spec, ok := trial.podSpec()
+	if !ok {
+		return false
+	}
+	trial.spec = spec
+	trial.renamed = g.renames(trial, old)
+	trial.unapply(g.Name, old)
+	if !g.steps(trial) || trial.failed() {
+		return false
+	}
+	rec := node.Lookup(node.Lookup(node.Lookup(copyTmpl, "metadata"), "annotations"), RecordAnnotation)
+	return wasRec == canonicalRecord(trial.rec) && node.Covers(pre, copyRoot, rec)
 }

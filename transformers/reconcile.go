@@ -13,11 +13,8 @@ import (
 )
 
 // snapshot is what a pod template held before a graft was applied again:
-// a fingerprint of the whole resource (the record aside), the record, and
-// a fingerprint of each part the graft's entry lists.
+// the record, and a fingerprint of each part the graft's entry lists.
 type snapshot struct {
-	// pre is the resource as it was.
-	pre   *yaml.Node
 	rec   string
 	parts map[string]uint64
 	// stale says why the entry was written by another version of the
@@ -26,17 +23,8 @@ type snapshot struct {
 }
 
 func (p *pod) snapshot(e *Entry, hash string) snapshot {
-	return snapshot{pre: node.Clone(p.res().YNode()), rec: canonicalRecord(p.rec), parts: p.parts(e),
+	return snapshot{rec: canonicalRecord(p.rec), parts: p.parts(e),
 		stale: e.stale(hash, node.Lookup(p.t.Node.YNode(), "spec"))}
-}
-
-// current reports whether the resource as it was still holds everything
-// applying the graft again gives (the record aside): what the API server
-// or another tool added (defaults, a container) does not count, a value
-// the graft sets that differs does.
-func (p *pod) current(before snapshot) bool {
-	rec := node.Lookup(node.Lookup(node.Lookup(p.t.Node.YNode(), "metadata"), "annotations"), RecordAnnotation)
-	return before.rec == canonicalRecord(p.rec) && node.Covers(before.pre, p.res().YNode(), rec)
 }
 
 // parts fingerprints each part that e lists, as the pod has it now; a part
@@ -117,10 +105,9 @@ func (p *pod) unapply(graft string, e *Entry) {
 	}
 }
 
-// report decides, from what the template held before, whether applying
-// the graft again changed anything, and says so: nothing for a pod that
-// is current, an info for a graft applied or taken out, a warning for a
-// drift repaired; in a drift report, an error for each of these.
+// report says what applying the graft again to a pod that was not current
+// did: an info for a graft applied or taken out, a warning for a drift
+// repaired; in a drift report, an error for each of these.
 func (g *Graft) report(p *pod, old *Entry, before snapshot, targeted bool) {
 	var why string
 	switch {
@@ -132,16 +119,7 @@ func (g *Graft) report(p *pod, old *Entry, before snapshot, targeted bool) {
 		why = fmt.Sprintf("is out of date (recorded hash %s; the config no longer targets this workload)", old.Hash)
 	case before.stale != "":
 		why = "is out of date (" + before.stale + ")"
-	case p.current(before):
-		// Current: leave the document as it came.
-		*p.res().YNode() = *before.pre
-		p.changed, p.unchanged = false, true
-		p.results, p.waiting = nil, nil
-		if g.check {
-			p.add(framework.Info, "", "graft %s is current", g.Name)
-		}
-		return
-	default:
+	default: // not current (currentOnCopy)
 		why = "has drifted from its record: " + drift(before.parts, p.parts(p.entry))
 	}
 	p.saveRecord()

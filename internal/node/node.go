@@ -231,13 +231,14 @@ func Bool(v bool) *yaml.Node {
 // alias of an anchor inside n is replaced by a copy of it, taken before
 // any edit. What the API server reads does not change, and no other
 // container or workload changes when n is edited. Anchors in n are
-// dropped, since nothing refers to them any more. Unshare reports whether
-// it changed anything; a tree without aliases and merge keys is left as
-// it is.
-func Unshare(root, n *yaml.Node) bool {
+// dropped, since nothing refers to them any more. Unshare returns what it
+// did, for Reshare; nil for a tree without aliases and merge keys, which
+// is left as it is.
+func Unshare(root, n *yaml.Node) *Shared {
 	if !hasSharing(root) {
-		return false
+		return nil
 	}
+	s := &Shared{}
 	inside := map[*yaml.Node]bool{}
 	walk(n, func(x *yaml.Node) { inside[x] = true })
 	// Aliases outside n that refer into n get their own copies first.
@@ -249,14 +250,84 @@ func Unshare(root, n *yaml.Node) bool {
 		for i, c := range x.Content {
 			if c.Kind == yaml.AliasNode && c.Alias != nil && inside[c.Alias] {
 				x.Content[i] = expand(c.Alias)
+				s.aliases = append(s.aliases, expansion{parent: x, alias: c, copy: x.Content[i]})
 				continue
 			}
 			outside(c)
 		}
 	}
 	outside(root)
-	unshareWithin(n)
-	return true
+	s.unshareWithin(n)
+	return s
+}
+
+// Shared is what Unshare replaced: aliases by copies, and anchors it
+// dropped.
+type Shared struct {
+	aliases []expansion
+	anchors []anchor
+}
+
+type expansion struct {
+	parent, alias, copy *yaml.Node
+}
+
+type anchor struct {
+	node *yaml.Node
+	name string
+}
+
+// unshareWithin is unshareWithin, noting what it replaces in the original
+// tree (not inside the copies it makes).
+func (s *Shared) unshareWithin(n *yaml.Node) {
+	if n.Anchor != "" {
+		s.anchors = append(s.anchors, anchor{node: n, name: n.Anchor})
+	}
+	n.Anchor = ""
+	for i, c := range n.Content {
+		if c.Kind == yaml.AliasNode && c.Alias != nil {
+			n.Content[i] = expand(c.Alias)
+			s.aliases = append(s.aliases, expansion{parent: n, alias: c, copy: n.Content[i]})
+		}
+	}
+	if n.Kind == yaml.MappingNode {
+		materializeMerges(n)
+	}
+	for _, c := range n.Content {
+		if !slices.ContainsFunc(s.aliases, func(e expansion) bool { return e.copy == c }) {
+			s.unshareWithin(c)
+		} else {
+			unshareWithin(c)
+		}
+	}
+}
+
+// Reshare puts back, after the edits, every alias Unshare replaced whose
+// copy is still in place and still equal to what the alias referred to,
+// anchor first in document order, and the anchors those aliases need: an
+// edit that did not reach shared values leaves the YAML as it was written.
+func (s *Shared) Reshare(root *yaml.Node) {
+	if s == nil || len(s.aliases) == 0 {
+		return
+	}
+	order := map[*yaml.Node]int{}
+	walk(root, func(x *yaml.Node) { order[x] = len(order) })
+	needed := map[*yaml.Node]bool{}
+	for _, e := range s.aliases {
+		target := e.alias.Alias
+		i := slices.Index(e.parent.Content, e.copy)
+		_, inTree := order[target]
+		if _, parentIn := order[e.parent]; !parentIn || i < 0 || !inTree || order[target] > order[e.copy] || !Equal(e.copy, target) {
+			continue
+		}
+		e.parent.Content[i] = e.alias
+		needed[target] = true
+	}
+	for _, a := range s.anchors {
+		if needed[a.node] {
+			a.node.Anchor = a.name
+		}
+	}
 }
 
 // HasSharing reports whether the tree holds an alias or a merge key.
@@ -265,26 +336,33 @@ func HasSharing(n *yaml.Node) bool { return hasSharing(n) }
 // Clone copies a tree exactly, aliases included: an alias of an anchor
 // inside the tree refers to the anchor's copy.
 func Clone(n *yaml.Node) *yaml.Node {
+	out, _ := CloneFind(n, nil)
+	return out
+}
+
+// CloneFind is Clone that also returns the copy of find, a node inside n
+// (nil when it is not there).
+func CloneFind(n, find *yaml.Node) (clone, found *yaml.Node) {
 	copies := map[*yaml.Node]*yaml.Node{}
-	var clone func(*yaml.Node) *yaml.Node
-	clone = func(x *yaml.Node) *yaml.Node {
+	var cloneNode func(*yaml.Node) *yaml.Node
+	cloneNode = func(x *yaml.Node) *yaml.Node {
 		c := *x
 		copies[x] = &c
 		if len(x.Content) > 0 {
 			c.Content = make([]*yaml.Node, len(x.Content))
 			for i, ch := range x.Content {
-				c.Content[i] = clone(ch)
+				c.Content[i] = cloneNode(ch)
 			}
 		}
 		return &c
 	}
-	out := clone(n)
+	out := cloneNode(n)
 	walk(out, func(x *yaml.Node) {
 		if x.Kind == yaml.AliasNode && copies[x.Alias] != nil {
 			x.Alias = copies[x.Alias]
 		}
 	})
-	return out
+	return out, copies[find]
 }
 
 // hasSharing reports whether the tree holds an alias or a merge key.
