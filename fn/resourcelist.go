@@ -201,6 +201,9 @@ func writeAsRead(out io.Writer, input []byte, results framework.Results) (framew
 // IsResourceList says a resource is a ResourceList, of any apiVersion a
 // KRM orchestrator writes.
 func IsResourceList(r *yaml.RNode) bool {
+	if r.YNode().Kind != yaml.MappingNode {
+		return false // kyaml's getters index a sequence as if it were a mapping
+	}
 	return r.GetKind() == kio.ResourceListKind && strings.HasPrefix(r.GetApiVersion(), "config.kubernetes.io/")
 }
 
