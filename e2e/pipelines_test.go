@@ -297,3 +297,110 @@ spec:
 		require.NoError(t, c.ApplyAll(ctx, again.Stdout, true))
 	})
 }
+
+// subpackageGraft reads conf/app.conf with fromFiles, for the workloads
+// of one namespace: kpt runs the root's pipeline over the subpackages'
+// resources too.
+func subpackageGraft(namespace string) string {
+	return `apiVersion: podgraft.dev/v1alpha1
+kind: PodGraft
+metadata:
+  name: conf-` + namespace + `
+  annotations:
+    config.kubernetes.io/local-config: "true"
+spec:
+  requireReadinessProbe: "off"
+  targets:
+    namespaces: [` + namespace + `]
+  volumes:
+    - name: conf
+      fromFiles: [conf/app.conf]
+      mounts:
+        - {containers: [web], mountPath: /etc/app}
+`
+}
+
+func kptfile(name, exec string) string {
+	s := `apiVersion: kpt.dev/v1
+kind: Kptfile
+metadata:
+  name: ` + name + `
+  annotations:
+    config.kubernetes.io/local-config: "true"
+`
+	if exec != "" {
+		s += "pipeline:\n  mutators:\n    - exec: " + exec + "\n      configPath: graft.yaml\n"
+	}
+	return s
+}
+
+const subpackageApp = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: shop/web:1.2
+`
+
+// TestKptSubpackageFromFiles: kpt runs every exec function in the folder
+// kpt was started in. Rendering from the root used to ship the root's
+// conf/app.conf into the subpackage's ConfigMap, and rendering from
+// another folder failed. fromFiles now resolve against the package that
+// holds the functionConfig.
+func TestKptSubpackageFromFiles(t *testing.T) {
+	t.Parallel()
+	kpt := kptBin(t)
+	ctx := testCtx(t, 3*time.Minute)
+	bin := podgraftBin(t)
+	for _, from := range []string{"root", "elsewhere"} {
+		t.Run("from "+from, func(t *testing.T) {
+			pkg := writePackage(t, map[string]string{
+				"Kptfile":                 kptfile("root", bin),
+				"graft.yaml":              subpackageGraft("shop"),
+				"conf/app.conf":           "the root's\n",
+				"app.yaml":                subpackageApp,
+				"sub/Kptfile":             kptfile("sub", bin),
+				"sub/graft.yaml":          subpackageGraft("sub"),
+				"sub/conf/app.conf":       "the subpackage's\n",
+				"sub/app.yaml":            strings.Replace(subpackageApp, "namespace: shop", "namespace: sub", 1),
+				"elsewhere/conf/app.conf": "the working directory's\n",
+			})
+			dir := pkg
+			if from == "elsewhere" {
+				dir = filepath.Join(pkg, "elsewhere")
+			}
+			res := run(ctx, t, dir, nil, kpt, "fn", "render", "--allow-exec", pkg)
+			require.NoError(t, res.Err, res.Output())
+			files := readTree(t, pkg)
+			var root, sub string
+			for name, content := range files {
+				if !strings.HasSuffix(name, ".yaml") || strings.Contains(name, "conf/") {
+					continue
+				}
+				for _, d := range parseDocs(t, content) {
+					if d.kind() != "ConfigMap" {
+						continue
+					}
+					switch str(d.Obj, "metadata", "namespace") {
+					case "shop":
+						root = str(d.Obj, "data", "app.conf")
+					case "sub":
+						sub = str(d.Obj, "data", "app.conf")
+						require.True(t, strings.HasPrefix(name, "sub/"), "the subpackage's ConfigMap is written into it: %s", name)
+					}
+				}
+			}
+			require.Equal(t, "the root's\n", root)
+			require.Equal(t, "the subpackage's\n", sub)
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -77,7 +78,7 @@ func processItems(opts Options, items []*yaml.RNode, fnConfig *yaml.RNode) (fram
 	if k := fnConfig.GetKind(); k != v1alpha1.Kind {
 		return errorResults(fmt.Errorf("functionConfig: kind: expected %s, got %q (apiVersion %s)", v1alpha1.Kind, k, v1alpha1.APIVersion)), items
 	}
-	cfg, err := DecodeConfig(fnConfig.YNode(), "functionConfig", opts.BaseDir)
+	cfg, err := DecodeConfig(fnConfig.YNode(), "functionConfig", configDir(fnConfig, opts.BaseDir))
 	if err != nil {
 		return errorResults(err), items
 	}
@@ -184,4 +185,24 @@ func writeResults(out io.Writer, results framework.Results) (framework.Results, 
 		return nil, err
 	}
 	return results, nil
+}
+
+// kptPackagePath is the annotation kpt fn render sets on every resource,
+// the functionConfig included: the folder of the package that holds it.
+const kptPackagePath = "internal.config.kubernetes.io/package-path"
+
+// configDir is where a functionConfig's fromFiles resolve: the folder of
+// its kpt package, since kpt runs every exec function in the folder kpt
+// was started in, which is the root package's or any other; else baseDir
+// (kustomize runs exec functions in the kustomization root, and kpt fn
+// eval --fn-config names no package).
+func configDir(fnConfig *yaml.RNode, baseDir string) string {
+	dir := fnConfig.GetAnnotations()[kptPackagePath]
+	switch {
+	case dir == "":
+		return baseDir
+	case filepath.IsAbs(dir):
+		return dir
+	}
+	return filepath.Join(baseDir, dir)
 }
