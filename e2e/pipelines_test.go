@@ -404,3 +404,69 @@ func TestKptSubpackageFromFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestKustomizeGeneratorsWarn: a PodGraft listed under generators: gets no
+// resources from kustomize. It used to graft nothing and say nothing.
+func TestKustomizeGeneratorsWarn(t *testing.T) {
+	t.Parallel()
+	kustomize := tool(t, "kustomize")
+	ctx := testCtx(t, 2*time.Minute)
+	graft := `apiVersion: podgraft.dev/v1alpha1
+kind: PodGraft
+metadata:
+  name: edge
+  annotations:
+    config.kubernetes.io/function: |
+      exec:
+        path: ` + podgraftBin(t) + `
+spec:
+  requireReadinessProbe: "off"
+  sidecars: [{name: nginx, image: nginx:1.27-alpine}]
+`
+	dir := writePackage(t, map[string]string{
+		"kustomization.yaml": "resources: [app.yaml]\ngenerators: [graft.yaml]\n",
+		"graft.yaml":         graft,
+		"app.yaml":           subpackageApp,
+	})
+	res := run(ctx, t, dir, nil, kustomize, "build", "--enable-alpha-plugins", "--enable-exec", ".")
+	require.NoError(t, res.Err, res.Output())
+	require.NotContains(t, res.Stdout, "nginx", "a generator is given no resources to graft")
+	require.Contains(t, res.Stderr, "podgraft: warning: the ResourceList holds only PodGraft configs, nothing to graft")
+	require.Contains(t, res.Stderr, "list graft.yaml under transformers:")
+
+	// Under transformers: the same config grafts, and warns about nothing.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte("resources: [app.yaml]\ntransformers: [graft.yaml]\n"), 0o644))
+	res = run(ctx, t, dir, nil, kustomize, "build", "--enable-alpha-plugins", "--enable-exec", ".")
+	require.NoError(t, res.Err, res.Output())
+	require.Contains(t, res.Stdout, "nginx")
+	require.NotContains(t, res.Stderr, "warning")
+}
+
+// TestKptConfigWithoutLocalConfigWarns: kpt renders a graft.yaml without
+// config.kubernetes.io/local-config as a resource of the package, and kpt
+// live apply of the package then fails on kind PodGraft. The render used to
+// pass silently.
+func TestKptConfigWithoutLocalConfigWarns(t *testing.T) {
+	t.Parallel()
+	kpt := kptBin(t)
+	ctx := testCtx(t, 2*time.Minute)
+	graft := strings.Replace(subpackageGraft("shop"), "  annotations:\n    config.kubernetes.io/local-config: \"true\"\n", "", 1)
+	require.NotContains(t, graft, "local-config")
+	pkg := writePackage(t, map[string]string{
+		"Kptfile":       kptfile("root", podgraftBin(t)),
+		"graft.yaml":    graft,
+		"conf/app.conf": "x\n",
+		"app.yaml":      subpackageApp,
+	})
+	res := run(ctx, t, pkg, nil, kpt, "fn", "render", "--allow-exec", pkg)
+	require.NoError(t, res.Err, res.Output())
+	require.Contains(t, res.Stderr, `[warning] podgraft.dev/v1alpha1/PodGraft/conf-shop: a PodGraft among the resources is applied with them`)
+	require.Contains(t, res.Stderr, `config.kubernetes.io/local-config: "true"`)
+	require.Contains(t, readTree(t, pkg)["app.yaml"], "configMap:", "the graft itself still applies")
+
+	// With the annotation, no warning.
+	require.NoError(t, os.WriteFile(filepath.Join(pkg, "graft.yaml"), []byte(subpackageGraft("shop")), 0o644))
+	res = run(ctx, t, pkg, nil, kpt, "fn", "render", "--allow-exec", pkg)
+	require.NoError(t, res.Err, res.Output())
+	require.NotContains(t, res.Stderr, "[warning]")
+}

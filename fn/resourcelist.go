@@ -108,9 +108,14 @@ func checkItems(items []*yaml.RNode, limits guard.Limits) framework.Results {
 		return framework.Results{{Severity: framework.Warning, Message: "the ResourceList has no items: nothing to graft"}}
 	}
 	var results framework.Results
+	if w := generatorInput(items); w != nil {
+		results = append(results, w)
+	}
 	for i, it := range items {
 		if err := checkResource(it, limits); err != nil {
 			results = append(results, itemResult(i, it, err))
+		} else if w := misplacedConfig(it); w != nil {
+			results = append(results, w)
 		}
 	}
 	return results

@@ -151,6 +151,9 @@ func graftDocument(e *transformers.Engine, raw []byte, limits guard.Limits) (*do
 	}
 	orig := splice.Record(raw, doc) // before any edit
 	res := e.Document(r)
+	if w := misplacedConfig(r); w != nil {
+		res.Results = append(res.Results, w)
+	}
 	if res.Failed {
 		orig.Release()
 		return nil, res.Results, nil
