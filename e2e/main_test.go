@@ -354,6 +354,9 @@ type podSpec struct {
 		ConfigMap *struct {
 			Name string `json:"name"`
 		} `json:"configMap"`
+		PersistentVolumeClaim *struct {
+			ClaimName string `json:"claimName"`
+		} `json:"persistentVolumeClaim"`
 	} `json:"volumes"`
 }
 

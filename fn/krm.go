@@ -84,7 +84,7 @@ func processItems(opts Options, items []*yaml.RNode, fnConfig *yaml.RNode) (fram
 	}
 	// kustomize and kpt set namespaces themselves: a resource without one
 	// lands in "default".
-	e, err := NewEngine([]*Config{cfg}, Options{Mode: opts.Mode})
+	e, err := NewEngine([]*Config{cfg}, Options{Mode: opts.Mode, Release: opts.Release})
 	if err != nil {
 		return errorResults(err), items
 	}

@@ -117,5 +117,5 @@ func NewEngine(configs []*Config, opts Options) (*transformers.Engine, error) {
 	for i, c := range configs {
 		cs[i], sources[i] = c.Config, c.Source
 	}
-	return transformers.NewEngine(cs, sources, opts.Mode, opts.Namespace)
+	return transformers.NewEngine(cs, sources, opts.Mode, opts.Namespace, opts.Release)
 }

@@ -34,6 +34,11 @@ type Options struct {
 	// kustomization root). Standalone configs resolve against their own
 	// folder.
 	BaseDir string
+	// Release names what the grafts generate after a release: two
+	// releases of one chart in one namespace get their own. The zero
+	// value names nothing after one (the webhook, whose Pods mount what
+	// podgraft generate made).
+	Release transformers.Release
 	// Warnings are what the caller found before the run (PODGRAFT_CONFIG
 	// ignored), reported first among its results.
 	Warnings []string

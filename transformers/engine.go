@@ -24,8 +24,9 @@ type Engine struct {
 
 // NewEngine compiles configs for mode. Two configs may not share a name:
 // the graft record is keyed by it. source names each config for messages.
-// namespace is the namespace of resources that have none (see Compile).
-func NewEngine(configs []Config, sources []string, mode Mode, namespace string) (*Engine, error) {
+// namespace is the namespace of resources that have none (see Compile);
+// release names what the grafts generate.
+func NewEngine(configs []Config, sources []string, mode Mode, namespace string, release Release) (*Engine, error) {
 	order := make([]int, len(configs))
 	for i := range order {
 		order[i] = i
@@ -43,6 +44,7 @@ func NewEngine(configs []Config, sources []string, mode Mode, namespace string) 
 		}
 		seen[c.Metadata.Name] = sources[i]
 		g := Compile(c, mode, namespace)
+		g.release = release
 		e.grafts = append(e.grafts, g)
 		e.plans = append(e.plans, NewPlan(g))
 	}

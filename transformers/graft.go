@@ -44,6 +44,8 @@ type Graft struct {
 	files map[string]*FileSet
 	// readiness is the severity of a readiness gap; "" when off.
 	readiness framework.Severity
+	// release names the resources the graft generates.
+	release Release
 }
 
 var _ kio.Filter = (*Graft)(nil)

@@ -53,7 +53,7 @@ func listEngine(t *testing.T) *Engine {
 	t.Helper()
 	pg, err := v1alpha1.Decode(yaml.MustParse(graft("edge", listFronts)).YNode(), "test")
 	require.NoError(t, err)
-	e, err := NewEngine([]Config{{PodGraft: pg, Hash: "h", Files: map[string]map[string][]byte{"conf": {"a.conf": []byte("x")}}}}, []string{"test"}, Apply, "")
+	e, err := NewEngine([]Config{{PodGraft: pg, Hash: "h", Files: map[string]map[string][]byte{"conf": {"a.conf": []byte("x")}}}}, []string{"test"}, Apply, "", Release{})
 	require.NoError(t, err)
 	return e
 }

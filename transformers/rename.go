@@ -75,7 +75,10 @@ func (g *Graft) renames(p *pod, e *Entry) map[string]rename {
 		if given == "" || idx < 0 || !slices.Contains(e.Volumes, v.Name) {
 			continue
 		}
-		if _, now := volumeRef(vols.Content[idx]); now != given && strings.Contains(now, given) {
+		_, now := volumeRef(vols.Content[idx])
+		// A claim the pod already mounts by podgraft's own name keeps it.
+		keep := now == given && v.Claim != nil
+		if now != given && strings.Contains(now, given) || keep {
 			if out == nil {
 				out = map[string]rename{}
 			}

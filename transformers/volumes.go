@@ -28,9 +28,13 @@ func (g *Graft) volumes(p *pod) bool {
 	}
 	var writes []volumeWrite
 	var generated []string
+	release := ""
+	if g.generates() {
+		release = g.releaseOf(p)
+	}
 	for i := range g.spec.Volumes {
 		v := &g.spec.Volumes[i]
-		w, ok := g.planVolume(p, i, v)
+		w, ok := g.planVolume(p, i, v, release)
 		if !ok {
 			continue
 		}
@@ -101,12 +105,12 @@ func volumeField(i int) string { return "spec.volumes[" + strconv.Itoa(i) + "]" 
 // and checks it against what the pod already has. A volume that is already
 // there with the same source is used as it is and not recorded, so that
 // removal leaves it.
-func (g *Graft) planVolume(p *pod, i int, v *v1alpha1.Volume) (volumeWrite, bool) {
+func (g *Graft) planVolume(p *pod, i int, v *v1alpha1.Volume, release string) (volumeWrite, bool) {
 	t, src := p.t, volumeField(i)
 	n := node.Plain(v.Node)
 	switch fs := g.files[v.Name]; {
 	case fs != nil:
-		name := p.renamed[v.Name].follow(fs.Name(g.Name, v.Name))
+		name := generatedName(p.renamed, v.Name, fs.Name(g.Name, v.Name), release)
 		ref := node.New(yaml.MappingNode)
 		if fs.Secret {
 			node.SetString(ref, "secretName", name)
@@ -123,8 +127,8 @@ func (g *Graft) planVolume(p *pod, i int, v *v1alpha1.Volume) (volumeWrite, bool
 	if v.Claim != nil && v.Claim.PerReplica {
 		return g.planClaimTemplate(p, src, v)
 	}
-	if r, ok := p.renamed[v.Name]; ok && v.Claim != nil {
-		node.SetString(node.Lookup(n, "persistentVolumeClaim"), "claimName", r.follow(claimName(v)))
+	if v.Claim != nil {
+		node.SetString(node.Lookup(n, "persistentVolumeClaim"), "claimName", generatedName(p.renamed, v.Name, claimName(v), release))
 	}
 	vols := node.Lookup(p.spec, "volumes")
 	if i := node.IndexByName(vols, v.Name); i >= 0 {

@@ -123,7 +123,7 @@ func TestGoldenKRM(t *testing.T) {
 			// KRM mode resolves fromFiles against the working directory
 			// (kustomize runs exec functions in the kustomization root).
 			t.Chdir(c.dir)
-			stdout, stderr, code := runCLI(t, rl)
+			stdout, stderr, code := runCLI(t, rl, c.args...) // --release, --namespace (which KRM mode ignores)
 			out := parseResourceList(t, stdout)
 			if c.exists("errors.txt") {
 				require.Equal(t, 1, code, "stderr: %s", stderr)
@@ -140,7 +140,7 @@ func TestGoldenKRM(t *testing.T) {
 			require.Equal(t, normalize(t, streamItems(t, want)), normalize(t, itemsOf(t, []byte(stdout))))
 
 			// Idempotency in KRM mode: the items do not change again.
-			again, stderr2, code := runCLI(t, []byte(stdout))
+			again, stderr2, code := runCLI(t, []byte(stdout), c.args...)
 			require.Equal(t, 0, code, "stderr: %s", stderr2)
 			require.Equal(t, normalize(t, itemsOf(t, []byte(stdout))), normalize(t, itemsOf(t, []byte(again))))
 			for _, item := range itemsOf(t, []byte(stdout)) {

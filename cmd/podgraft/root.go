@@ -191,6 +191,7 @@ Environment:
   PODGRAFT_CONFIG  config files, separated by ':', used when no -c is given
   HELM_NAMESPACE   the namespace of resources that have none, when no --namespace is given
   PODGRAFT_LOG_FILE  a file that every message is appended to, when no --log-file is given
+  PODGRAFT_RELEASE   the release that names generated resources, when no --release is given
 
 Exit codes: 0 success, 1 any error, 2 usage error.
 With --diff: 0 no changes, 1 changes, 2 any error.

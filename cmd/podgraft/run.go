@@ -7,13 +7,16 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 
 	"github.com/podgraft/podgraft/fn"
 	"github.com/podgraft/podgraft/internal/guard"
+	"github.com/podgraft/podgraft/transformers"
 )
 
 type options struct {
@@ -28,6 +31,8 @@ type options struct {
 	namespace string
 	// logFile also gets every message, the info ones included.
 	logFile string
+	// release names the generated resources (default $PODGRAFT_RELEASE).
+	release string
 }
 
 // addFlags declares the root command's flags: one line per flag.
@@ -40,6 +45,7 @@ func (o *options) addFlags(cmd *cobra.Command) {
 	fs.BoolVar(&o.diff, "diff", false, "print a unified diff of what would change instead of the grafted stream")
 	fs.BoolVar(&o.check, "check", false, "write nothing; list the workloads whose grafts are missing or out of date, and exit 1 if there are any")
 	fs.StringVarP(&o.namespace, "namespace", "n", "", "the `NAMESPACE` of resources that have none, as helm install -n gives it (default $HELM_NAMESPACE, else \"default\"); never written into them")
+	fs.StringVar(&o.release, "release", "", "the Helm `RELEASE` (or Argo CD app) the workloads belong to, which names the resources podgraft generates (default $"+releaseEnv+", else each workload's "+transformers.InstanceLabel+" label)")
 	fs.StringVar(&o.logFile, "log-file", "", "also append every message, info included, to `FILE` (default $"+logFileEnv+"): Helm hides a post-renderer's stderr")
 	_ = cmd.MarkFlagFilename("log-file")
 	o.color = "auto"
@@ -73,6 +79,12 @@ func (o *options) run(cmd *cobra.Command, files []string) error {
 	mode, err := o.mode()
 	if err != nil {
 		return err
+	}
+	if o.release == "" {
+		o.release = os.Getenv(releaseEnv)
+	}
+	if errs := validation.IsDNS1123Label(o.release); o.release != "" && len(errs) > 0 {
+		return fmt.Errorf("--release %q: %s (a Helm release name)", o.release, strings.Join(errs, "; "))
 	}
 	configs := o.configs
 	var warnings []string
@@ -165,7 +177,7 @@ func runKRM(opts options, mode fn.Mode, warnings []string, stdin io.Reader, stdo
 		fmt.Fprintln(stderr, "podgraft: error:", err)
 		return exitError
 	}
-	results, err := fn.RunResourceList(fn.Options{Mode: mode, BaseDir: wd, Warnings: warnings}, stdin, stdout)
+	results, err := fn.RunResourceList(fn.Options{Mode: mode, BaseDir: wd, Warnings: warnings, Release: opts.releaseOption()}, stdin, stdout)
 	if err != nil {
 		fmt.Fprintln(stderr, "podgraft: error:", err)
 		return exitError
@@ -203,7 +215,7 @@ func runStandalone(opts options, mode fn.Mode, configPaths, files []string, stdi
 		}
 		return fail
 	}
-	run := fn.Options{Mode: mode, Namespace: opts.namespace}
+	run := fn.Options{Mode: mode, Namespace: opts.namespace, Release: opts.releaseOption()}
 	if run.Namespace == "" {
 		run.Namespace = os.Getenv("HELM_NAMESPACE") // what helm sets for plugins and post-renderers run from a plugin
 	}
@@ -231,6 +243,16 @@ func runStandalone(opts options, mode fn.Mode, configPaths, files []string, stdi
 		return exitError
 	}
 	return exitOK
+}
+
+// releaseEnv gives --release to a post-renderer or exec function whose
+// arguments are hard to reach (an Argo CD plugin: PODGRAFT_RELEASE=$ARGOCD_APP_NAME).
+const releaseEnv = "PODGRAFT_RELEASE"
+
+// releaseOption names generated resources after --release, else after
+// each workload's instance label.
+func (o options) releaseOption() transformers.Release {
+	return transformers.Release{Name: o.release, FromLabel: true}
 }
 
 // openInputs opens the files named, or stdin when there are none or the

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Two releases of one chart in one namespace used to generate the same
+// ConfigMap and claim, and Helm refused the second install. Each
+// workload's generated resources are now named after its release.
+func TestGeneratedNamesFollowTheRelease(t *testing.T) {
+	const dir = "../../testdata/generated/named-after-release/"
+	input, err := os.ReadFile(dir + "input.yaml")
+	require.NoError(t, err)
+	out, stderr, code := runCLI(t, input, "-c", dir+"config.yaml", "-")
+	require.Equal(t, 0, code, stderr)
+	objs := objects(t, out)
+
+	for release, workload := range map[string]string{"blue-": "blue-web", "green-": "green-web", "": "plain-web"} {
+		mounted := mountedNames(t, objs["Deployment/"+workload])
+		require.Regexp(t, "^ConfigMap/"+release+"ops-conf-[0-9a-f]{10}$", mounted["conf"], workload)
+		require.Equal(t, "PersistentVolumeClaim/"+release+"web-uploads", mounted["uploads"], workload)
+		for _, ref := range mounted {
+			require.Contains(t, objs, ref, "%s mounts what the stream holds", workload)
+		}
+	}
+
+	// --release names every workload's after it, whatever its labels say.
+	out, stderr, code = runCLI(t, input, "--release", "teal", "-c", dir+"config.yaml", "-")
+	require.Equal(t, 0, code, stderr)
+	objs = objects(t, out)
+	for _, workload := range []string{"blue-web", "green-web", "plain-web"} {
+		require.Equal(t, "PersistentVolumeClaim/teal-web-uploads", mountedNames(t, objs["Deployment/"+workload])["uploads"])
+	}
+
+	// Removal takes every release's out.
+	removed, stderr, code := runCLI(t, []byte(out), "--remove", "-c", dir+"config.yaml", "-")
+	require.Equal(t, 0, code, stderr)
+	require.NotContains(t, removed, "podgraft.dev/generated-by")
+}
+
+// A claim grafted before podgraft named claims after the release keeps
+// its name: moving the workload to a new claim would leave its data
+// behind, and Helm would delete the old one. A generated ConfigMap moves
+// to the release's name, as on any content change.
+func TestExistingClaimKeepsItsName(t *testing.T) {
+	const dir = "../../testdata/generated/named-after-release/"
+	input, err := os.ReadFile(dir + "input.yaml")
+	require.NoError(t, err)
+	before, stderr, code := runCLI(t, []byte(strings.ReplaceAll(string(input), "app.kubernetes.io/instance", "was-not-read")), "-c", dir+"config.yaml", "-")
+	require.Equal(t, 0, code, stderr)
+	upgraded := strings.ReplaceAll(before, "was-not-read", "app.kubernetes.io/instance")
+
+	out, stderr, code := runCLI(t, []byte(upgraded), "-c", dir+"config.yaml", "-")
+	require.Equal(t, 0, code, stderr)
+	objs := objects(t, out)
+	mounted := mountedNames(t, objs["Deployment/blue-web"])
+	require.Equal(t, "PersistentVolumeClaim/web-uploads", mounted["uploads"])
+	require.Regexp(t, "^ConfigMap/blue-ops-conf-", mounted["conf"])
+	require.Contains(t, objs, "PersistentVolumeClaim/web-uploads")
+	require.Contains(t, objs, mounted["conf"])
+
+	again, stderr, code := runCLI(t, []byte(out), "-c", dir+"config.yaml", "-")
+	require.Equal(t, 0, code, stderr)
+	require.Equal(t, out, again)
+}
+
+func TestReleaseMustBeAName(t *testing.T) {
+	_, stderr, code := runCLI(t, nil, "--release", "Not_A_Name", "-c", "../../testdata/generated/named-after-release/config.yaml", "-")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, `--release "Not_A_Name": a lowercase RFC 1123 label`)
+}
+
+func TestInstanceLabelThatIsNoNameWarns(t *testing.T) {
+	const dir = "../../testdata/generated/named-after-release/"
+	input, err := os.ReadFile(dir + "input.yaml")
+	require.NoError(t, err)
+	out, stderr, code := runCLI(t, []byte(strings.ReplaceAll(string(input), "instance: blue", "instance: Blue_1")), "-c", dir+"config.yaml", "-")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stderr, `podgraft: warning: Deployment shop/blue-web: metadata.labels.app.kubernetes.io/instance: ops: the release "Blue_1" is not a DNS label`)
+	require.Equal(t, "PersistentVolumeClaim/web-uploads", mountedNames(t, objects(t, out)["Deployment/blue-web"])["uploads"])
+}
