@@ -381,9 +381,12 @@ func TestArgoCDPlugin(t *testing.T) {
 		golden(t, filepath.Join("testdata", "argocd", "expected", "kustomize-app.yaml"), res.Stdout)
 
 		// The same as kustomize by hand, with podgraft on PATH.
-		byHand := run(ctx, t, dir, env, tool(t, "kustomize"), "build", "--enable-alpha-plugins", "--enable-exec", ".")
+		byHand := run(ctx, t, dir, append(env, "PODGRAFT_RELEASE="+app.name), tool(t, "kustomize"), "build", "--enable-alpha-plugins", "--enable-exec", ".")
 		require.NoError(t, byHand.Err, byHand.Output())
 		require.Equal(t, byHand.Stdout, res.Stdout)
+		// Named after the app: two apps of this folder in one namespace
+		// each have their own.
+		require.Regexp(t, `(?m)^  name: kz-shop-shop-ops-shipper-conf-[0-9a-f]{10}$`, res.Stdout)
 		web := findDoc(t, parseDocs(t, res.Stdout), "Deployment", "web")
 		require.Equal(t, 1, specOf(t, web.Obj).count("log-shipper"), "podgraft ran as kustomize's transformer")
 		dryRunIn(ctx, t, c, app.namespace, res.Stdout)
