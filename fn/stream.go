@@ -267,23 +267,25 @@ func seqStyleSample(docs []document) []byte {
 }
 
 // writeStream writes the documents, separated by "---" (see Separator),
-// through one buffered writer.
+// through one buffered writer. A document without a final line break gets
+// one only when another follows: an input that ends without one comes out
+// ending without one, so that --remove gives it back byte for byte.
 func writeStream(w io.Writer, docs []document) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var prev []byte
 	for i, d := range docs {
 		if i > 0 {
+			if len(prev) > 0 && prev[len(prev)-1] != '\n' {
+				if err := bw.WriteByte('\n'); err != nil {
+					return err
+				}
+			}
 			if _, err := bw.WriteString(Separator(prev, d.raw)); err != nil {
 				return err
 			}
 		}
 		if _, err := bw.Write(d.raw); err != nil {
 			return err
-		}
-		if len(d.raw) > 0 && d.raw[len(d.raw)-1] != '\n' {
-			if err := bw.WriteByte('\n'); err != nil {
-				return err
-			}
 		}
 		prev = d.raw
 		docs[i].raw = nil // written: let it go

@@ -14,8 +14,7 @@ import (
 
 // removeNotExact lists the fidelity cases whose --remove does not give the
 // input back byte for byte for a reason outside the splicing writer: the
-// engine does not remember what it found, or the stream writer adds a
-// final line break. Each such case also has a removed.yaml (what --remove
+// engine does not remember what it found. Each such case also has a removed.yaml (what --remove
 // gives today) for the golden harness. Fix the reason, then delete the
 // entry and the case's removed.yaml.
 var removeNotExact = map[string]string{
@@ -33,8 +32,6 @@ var removeNotExact = map[string]string{
 	// setProbe keeps an overridden probe as JSON in the record: removal
 	// puts back its content, not its text (comments, 0x0BB8).
 	"probe-override-with-comments": "the replaced probe comes back without its comments and with 3000 for 0x0BB8",
-	// encodeStream ends every document with a line break.
-	"no-final-line-break": "the stream writer adds a final line break",
 }
 
 // TestFidelityRemoveIsExact: for every fidelity case, --remove of the
