@@ -97,6 +97,9 @@ func claimTemplatePart(name string) string { return fmt.Sprintf("volumeClaimTemp
 // pod and from their entries.
 func (p *pod) unapply(graft string, e *Entry) {
 	delete(p.rec, graft)
+	if len(p.rec) == 0 {
+		p.lastFound = e.Found
+	}
 	unenv(p.t, e, p.rec)
 	unapply(p.t, e)
 	gone := set(e.containerNames())
@@ -215,18 +218,19 @@ func unapply(t Template, e *Entry) {
 	}
 	mounts := set(e.Mounts)
 	for _, c := range allContainers(spec) {
-		unmount(c.node, c.name(), mounts)
+		unmount(c.node, c.name(), mounts, e.Found)
 		unprobe(c.node, c.name(), e)
 	}
 	node.RemoveByName(node.Lookup(spec, "initContainers"), set(append(append([]string{}, e.InitContainers...), e.Sidecars...)))
 	node.RemoveByName(node.Lookup(spec, "containers"), set(e.Containers))
-	node.RemoveIfEmpty(spec, "initContainers")
+	removeIfEmpty(spec, "initContainers", e.Found, "spec.initContainers")
+	removeIfEmpty(spec, "containers", e.Found, "spec.containers")
 	node.RemoveByName(node.Lookup(spec, "volumes"), set(e.Volumes))
-	node.RemoveIfEmpty(spec, "volumes")
+	removeIfEmpty(spec, "volumes", e.Found, "spec.volumes")
 	if len(e.ClaimTemplates) > 0 {
 		resSpec := node.Lookup(t.Resource.YNode(), "spec")
 		removeClaimTemplates(node.Lookup(resSpec, "volumeClaimTemplates"), set(e.ClaimTemplates))
-		node.RemoveIfEmpty(resSpec, "volumeClaimTemplates")
+		removeIfEmpty(resSpec, "volumeClaimTemplates", e.Found, foundClaimTemplates)
 	}
 }
 
@@ -252,11 +256,11 @@ func unenv(t Template, e *Entry, rec Record) {
 			kept = append(kept, v)
 		}
 		env.Content = kept
-		node.RemoveIfEmpty(c.node, "env")
+		removeIfEmpty(c.node, "env", e.Found, c.name()+":env")
 	}
 }
 
-func unmount(c *yaml.Node, name string, mounts map[string]bool) {
+func unmount(c *yaml.Node, name string, mounts map[string]bool, found map[string]string) {
 	vm := node.Lookup(c, "volumeMounts")
 	if vm == nil || len(mounts) == 0 {
 		return
@@ -268,7 +272,7 @@ func unmount(c *yaml.Node, name string, mounts map[string]bool) {
 		}
 	}
 	vm.Content = kept
-	node.RemoveIfEmpty(c, "volumeMounts")
+	removeIfEmpty(c, "volumeMounts", found, name+":volumeMounts")
 }
 
 func unprobe(c *yaml.Node, name string, e *Entry) {
@@ -279,9 +283,8 @@ func unprobe(c *yaml.Node, name string, e *Entry) {
 		}
 		key := probeField(kind)
 		if old, ok := e.Replaced[p]; ok {
-			var n yaml.Node
-			if err := yaml.Unmarshal(old, &n); err == nil && len(n.Content) == 1 {
-				node.Set(c, key, fromJSON(n.Content[0]))
+			if n, ok := loadNode(old); ok {
+				node.Set(c, key, n)
 				continue
 			}
 		}

@@ -17,22 +17,7 @@ import (
 // engine does not remember what it found. Each such case also has a removed.yaml (what --remove
 // gives today) for the golden harness. Fix the reason, then delete the
 // entry and the case's removed.yaml.
-var removeNotExact = map[string]string{
-	// Record.Save / unapply's removeIfEmpty take out a list or map
-	// podgraft found empty or null, instead of leaving it as it was.
-	"empty-init-containers-list":        "initContainers: [] is removed with the last grafted init container",
-	"flow-empty-annotations":            "annotations: {} is removed with the record",
-	"flow-empty-volumes":                "volumes: [] is removed with the last grafted volume",
-	"null-annotations":                  "annotations: null is removed with the record",
-	"null-init-containers":              "initContainers: (no value) is removed with the last grafted init container",
-	"null-init-containers-spelled-null": "initContainers: null is removed with the last grafted init container",
-	"null-init-containers-tilde":        "initContainers: ~ is removed with the last grafted init container",
-	"null-template-metadata":            "metadata: (no value) is removed with the record",
-	"null-volumes-and-mounts":           "volumes: and volumeMounts: (no value) are removed with the last grafted ones",
-	// setProbe keeps an overridden probe as JSON in the record: removal
-	// puts back its content, not its text (comments, 0x0BB8).
-	"probe-override-with-comments": "the replaced probe comes back without its comments and with 3000 for 0x0BB8",
-}
+var removeNotExact = map[string]string{}
 
 // TestFidelityRemoveIsExact: for every fidelity case, --remove of the
 // grafted output gives the input back byte for byte, and no changed
