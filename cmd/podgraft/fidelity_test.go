@@ -54,3 +54,55 @@ func TestFidelityRemoveIsExact(t *testing.T) {
 		require.DirExists(t, filepath.Join(corpus, name), "removeNotExact names a case that does not exist")
 	}
 }
+
+// secondGraft adds to the same lists as the fidelity configs, so that a
+// list the input had empty or null is filled by two grafts.
+const secondGraft = `apiVersion: podgraft.dev/v1alpha1
+kind: PodGraft
+metadata:
+  name: zz-second
+spec:
+  requireReadinessProbe: "off"
+  initContainers:
+    - {name: zz-setup, image: busybox:1.36, command: ["true"]}
+  volumes:
+    - name: zz-scratch
+      emptyDir: {}
+      mounts: [{containers: ["*"], mountPath: /zz-scratch}]
+`
+
+// TestFidelityRemoveInAnyOrder: with a second graft applied after the
+// case's, taking them out one at a time, in either order, gives the input
+// back byte for byte: what a list held before any graft filled it is
+// known to both.
+func TestFidelityRemoveInAnyOrder(t *testing.T) {
+	corpus := filepath.Join("..", "..", "testdata", "fidelity-splice")
+	dirs, err := filepath.Glob(filepath.Join(corpus, "*"))
+	require.NoError(t, err)
+	second := filepath.Join(t.TempDir(), "second.yaml")
+	require.NoError(t, os.WriteFile(second, []byte(secondGraft), 0o644))
+	run := func(t *testing.T, stdin []byte, args ...string) string {
+		t.Helper()
+		out, stderr, code := runCLI(t, stdin, append(args, "-")...)
+		require.Equal(t, 0, code, "stderr: %s", stderr)
+		return out
+	}
+	for _, dir := range dirs {
+		name := filepath.Base(dir)
+		if _, ok := removeNotExact[name]; ok {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			input, err := os.ReadFile(filepath.Join(dir, "input.yaml"))
+			require.NoError(t, err)
+			first := filepath.Join(dir, "config.yaml")
+			both := run(t, []byte(run(t, input, "-c", first)), "-c", second)
+			require.Equal(t, both, run(t, []byte(both), "-c", first, "-c", second), "both applied again: no change")
+			for _, order := range [][]string{{first, second}, {second, first}} {
+				out := run(t, []byte(both), "--remove", "-c", order[0])
+				out = run(t, []byte(out), "--remove", "-c", order[1])
+				require.Equal(t, string(input), out, "removed %s, then %s", filepath.Base(order[0]), filepath.Base(order[1]))
+			}
+		})
+	}
+}
