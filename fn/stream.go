@@ -62,7 +62,7 @@ func WriteStream(opts Options, e *transformers.Engine, inputs []Input, w io.Writ
 	limits := opts.Limits.WithDefaults()
 	var docs []document
 	var results framework.Results
-	endsBare := false // the input ends without a line break
+	endsBare := false                       // the input ends without a line break
 	budget := guard.NewBudget(limits.Input) // shared by all inputs
 	budget.Document = limits.Document
 	for _, in := range inputs {
