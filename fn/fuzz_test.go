@@ -61,7 +61,8 @@ spec:
 // FuzzDecodeConfig feeds arbitrary bytes to the config decoder. A config
 // that decodes must be valid, hash the same when decoded again, and graft
 // a fixed set of workloads either cleanly or with an error, never a panic;
-// a graft that succeeds must be idempotent, byte for byte, and removable.
+// a graft that succeeds must be idempotent, byte for byte, and removable:
+// removal gives the workloads back byte for byte.
 func FuzzDecodeConfig(f *testing.F) {
 	files, err := filepath.Glob("../testdata/*/*/config.yaml")
 	if err != nil {
@@ -110,8 +111,12 @@ func FuzzDecodeConfig(f *testing.F) {
 		if !bytes.Equal(out, again) {
 			t.Fatalf("a second run changed the output\nfirst:\n%s\nsecond:\n%s", out, again)
 		}
-		if _, ok := graftStream(t, configs, true, out); !ok {
+		removed, ok := graftStream(t, configs, true, out)
+		if !ok {
 			t.Fatalf("--remove failed on the output:\n%s", out)
+		}
+		if string(removed) != fuzzWorkloads {
+			t.Fatalf("--remove of the output is not the input\noutput:\n%s\nremoved:\n%s", out, removed)
 		}
 	})
 }

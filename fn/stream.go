@@ -62,6 +62,7 @@ func WriteStream(opts Options, e *transformers.Engine, inputs []Input, w io.Writ
 	limits := opts.Limits.WithDefaults()
 	var docs []document
 	var results framework.Results
+	endsBare := false                       // the input ends without a line break
 	budget := guard.NewBudget(limits.Input) // shared by all inputs
 	budget.Document = limits.Document
 	for _, in := range inputs {
@@ -73,6 +74,9 @@ func WriteStream(opts Options, e *transformers.Engine, inputs []Input, w io.Writ
 			}
 			if err != nil {
 				return results, &DocError{File: in.Name, Doc: index, Err: err}
+			}
+			if len(raw) > 0 {
+				endsBare = raw[len(raw)-1] != '\n'
 			}
 			d, rs, err := graftDocument(e, raw, limits)
 			locate(rs, in.Name, index)
@@ -120,7 +124,7 @@ func WriteStream(opts Options, e *transformers.Engine, inputs []Input, w io.Writ
 	if opts.Mode.Checks() {
 		return results, nil // a drift report writes nothing
 	}
-	if err := writeStream(w, docs); err != nil {
+	if err := writeStream(w, docs, endsBare); err != nil {
 		return results, fmt.Errorf("writing the output: %w", err)
 	}
 	return results, nil
@@ -270,23 +274,37 @@ func seqStyleSample(docs []document) []byte {
 }
 
 // writeStream writes the documents, separated by "---" (see Separator),
-// through one buffered writer.
-func writeStream(w io.Writer, docs []document) error {
+// through one buffered writer. A document without a final line break gets
+// one only when another follows. The output ends with a line break when
+// the input did (endsBare false), whichever document comes last: after
+// generated documents are appended to an input without one, --remove
+// still gives it back byte for byte.
+func writeStream(w io.Writer, docs []document, endsBare bool) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var prev []byte
+	if n := len(docs); n > 0 {
+		last := docs[n-1].raw
+		switch breaks := bytes.HasSuffix(last, []byte("\n")); {
+		case endsBare && breaks:
+			last = bytes.TrimSuffix(bytes.TrimSuffix(last, []byte("\n")), []byte("\r"))
+		case !endsBare && !breaks && len(last) > 0:
+			last = append(last[:len(last):len(last)], '\n')
+		}
+		docs[n-1].raw = last
+	}
 	for i, d := range docs {
 		if i > 0 {
+			if len(prev) > 0 && prev[len(prev)-1] != '\n' {
+				if err := bw.WriteByte('\n'); err != nil {
+					return err
+				}
+			}
 			if _, err := bw.WriteString(Separator(prev, d.raw)); err != nil {
 				return err
 			}
 		}
 		if _, err := bw.Write(d.raw); err != nil {
 			return err
-		}
-		if len(d.raw) > 0 && d.raw[len(d.raw)-1] != '\n' {
-			if err := bw.WriteByte('\n'); err != nil {
-				return err
-			}
 		}
 		prev = d.raw
 		docs[i].raw = nil // written: let it go

@@ -293,6 +293,7 @@ func (g *Graft) graft(p *pod, targeted bool) {
 // record; it stops at the first step that fails.
 func (g *Graft) steps(p *pod) bool {
 	e := &Entry{Hash: g.hash}
+	found := p.foundEmpty() // before any step edits
 	p.rec[g.Name] = e
 	p.entry = e
 	for _, step := range []func(*Graft, *pod) bool{
@@ -308,6 +309,7 @@ func (g *Graft) steps(p *pod) bool {
 		}
 	}
 	sort.Strings(e.Generated)
+	e.Found = p.keepFound(found)
 	return true
 }
 

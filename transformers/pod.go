@@ -32,6 +32,10 @@ type pod struct {
 	// unchanged says the graft was applied again and the template found
 	// as it was: its record is current.
 	unchanged bool
+	// lastFound is what the last graft taken out of the record found
+	// empty or null (Entry.Found): the metadata and annotations get it
+	// back when the record goes.
+	lastFound map[string]string
 }
 
 // waiting is a warning about containers the pod does not have yet.
@@ -90,7 +94,7 @@ func (p *pod) failed() bool { return HasErrors(p.results) }
 
 // saveRecord writes the record back into the template.
 func (p *pod) saveRecord() {
-	p.rec.save(p.t)
+	p.rec.save(p.t, p.lastFound)
 	p.changed = true
 }
 

@@ -120,7 +120,7 @@ func setProbe(rec Record, e *Entry, pl probePlan) {
 		if e.Replaced == nil {
 			e.Replaced = map[string]json.RawMessage{}
 		}
-		e.Replaced[key] = nodeJSON(existing)
+		e.Replaced[key] = storeNode(existing)
 		node.Set(pl.c.node, field, pl.body)
 	} else {
 		insertProbe(pl.c.node, pl.kind, pl.body, rec)

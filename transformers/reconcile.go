@@ -97,6 +97,9 @@ func claimTemplatePart(name string) string { return fmt.Sprintf("volumeClaimTemp
 // pod and from their entries.
 func (p *pod) unapply(graft string, e *Entry) {
 	delete(p.rec, graft)
+	if len(p.rec) == 0 {
+		p.lastFound = e.Found
+	}
 	unenv(p.t, e, p.rec)
 	unapply(p.t, e)
 	gone := set(e.containerNames())
@@ -215,18 +218,36 @@ func unapply(t Template, e *Entry) {
 	}
 	mounts := set(e.Mounts)
 	for _, c := range allContainers(spec) {
-		unmount(c.node, c.name(), mounts)
+		unmount(c.node, c.name(), mounts, e.Found)
 		unprobe(c.node, c.name(), e)
 	}
-	node.RemoveByName(node.Lookup(spec, "initContainers"), set(append(append([]string{}, e.InitContainers...), e.Sidecars...)))
-	node.RemoveByName(node.Lookup(spec, "containers"), set(e.Containers))
-	node.RemoveIfEmpty(spec, "initContainers")
-	node.RemoveByName(node.Lookup(spec, "volumes"), set(e.Volumes))
-	node.RemoveIfEmpty(spec, "volumes")
+	for list, names := range map[string][]string{
+		"initContainers": append(append([]string{}, e.InitContainers...), e.Sidecars...),
+		"containers":     e.Containers,
+		"volumes":        e.Volumes,
+	} {
+		takeOut(spec, list, e.Found, "spec."+list, func(seq *yaml.Node) { node.RemoveByName(seq, set(names)) })
+	}
 	if len(e.ClaimTemplates) > 0 {
 		resSpec := node.Lookup(t.Resource.YNode(), "spec")
-		removeClaimTemplates(node.Lookup(resSpec, "volumeClaimTemplates"), set(e.ClaimTemplates))
-		node.RemoveIfEmpty(resSpec, "volumeClaimTemplates")
+		takeOut(resSpec, "volumeClaimTemplates", e.Found, foundClaimTemplates, func(seq *yaml.Node) {
+			removeClaimTemplates(seq, set(e.ClaimTemplates))
+		})
+	}
+}
+
+// takeOut takes items out of the list at key in m with drop, then the
+// key when the list is left empty (removeIfEmpty); a list drop took
+// nothing out of stays as it was, empty or not.
+func takeOut(m *yaml.Node, key string, found map[string]string, foundKey string, drop func(seq *yaml.Node)) {
+	seq := node.Lookup(m, key)
+	if seq == nil || seq.Kind != yaml.SequenceNode {
+		return
+	}
+	n := len(seq.Content)
+	drop(seq)
+	if len(seq.Content) < n {
+		removeIfEmpty(m, key, found, foundKey)
 	}
 }
 
@@ -239,36 +260,33 @@ func unenv(t Template, e *Entry, rec Record) {
 		}
 	}
 	for _, c := range allContainers(node.Lookup(t.Node.YNode(), "spec")) {
-		env := node.Lookup(c.node, "env")
-		if env == nil {
-			continue
-		}
-		kept := env.Content[:0]
-		for _, v := range env.Content {
-			key := c.name() + ":" + node.Str(v, "name")
-			if slices.Contains(e.Env, key) && !shared[key] {
-				continue
+		takeOut(c.node, "env", e.Found, c.name()+":env", func(env *yaml.Node) {
+			kept := env.Content[:0]
+			for _, v := range env.Content {
+				key := c.name() + ":" + node.Str(v, "name")
+				if slices.Contains(e.Env, key) && !shared[key] {
+					continue
+				}
+				kept = append(kept, v)
 			}
-			kept = append(kept, v)
-		}
-		env.Content = kept
-		node.RemoveIfEmpty(c.node, "env")
+			env.Content = kept
+		})
 	}
 }
 
-func unmount(c *yaml.Node, name string, mounts map[string]bool) {
-	vm := node.Lookup(c, "volumeMounts")
-	if vm == nil || len(mounts) == 0 {
+func unmount(c *yaml.Node, name string, mounts map[string]bool, found map[string]string) {
+	if len(mounts) == 0 {
 		return
 	}
-	kept := vm.Content[:0]
-	for _, m := range vm.Content {
-		if !mounts[name+":"+node.Str(m, "mountPath")] {
-			kept = append(kept, m)
+	takeOut(c, "volumeMounts", found, name+":volumeMounts", func(vm *yaml.Node) {
+		kept := vm.Content[:0]
+		for _, m := range vm.Content {
+			if !mounts[name+":"+node.Str(m, "mountPath")] {
+				kept = append(kept, m)
+			}
 		}
-	}
-	vm.Content = kept
-	node.RemoveIfEmpty(c, "volumeMounts")
+		vm.Content = kept
+	})
 }
 
 func unprobe(c *yaml.Node, name string, e *Entry) {
@@ -279,9 +297,8 @@ func unprobe(c *yaml.Node, name string, e *Entry) {
 		}
 		key := probeField(kind)
 		if old, ok := e.Replaced[p]; ok {
-			var n yaml.Node
-			if err := yaml.Unmarshal(old, &n); err == nil && len(n.Content) == 1 {
-				node.Set(c, key, fromJSON(n.Content[0]))
+			if n, ok := loadNode(old); ok {
+				node.Set(c, key, n)
 				continue
 			}
 		}

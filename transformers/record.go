@@ -33,10 +33,17 @@ type Entry struct {
 	// another entry lists too is shared, and stays until both are gone.
 	Env []string `json:"env,omitempty"`
 	// Replaced holds the probes an override replaced, keyed like Probes,
-	// so that removal puts the user's probe back.
-	Replaced       map[string]json.RawMessage `json:"replaced,omitempty"`
-	ClaimTemplates []string                   `json:"claimTemplates,omitempty"`
-	Generated      []string                   `json:"generated,omitempty"` // "<Kind>/<name>"
+	// so that removal puts the user's probe back: its YAML text, as a
+	// JSON string (storeNode), or its JSON in older records.
+	Replaced map[string]json.RawMessage `json:"replaced,omitempty"`
+	// Found holds, as written ("", "~", "null", "[]", "{}"), the empty or
+	// null collections this graft found and filled: removal gives them
+	// back instead of taking the key out. Keyed "metadata",
+	// "metadata.annotations", "spec.<list>", "volumeClaimTemplates" or
+	// "<container>:<volumeMounts|env>"; most records have none.
+	Found          map[string]string `json:"found,omitempty"`
+	ClaimTemplates []string          `json:"claimTemplates,omitempty"`
+	Generated      []string          `json:"generated,omitempty"` // "<Kind>/<name>"
 	// Placement holds the placement of each grafted container not placed
 	// last, so that a later graft can lay the pod out canonically.
 	Placement map[string]string `json:"placement,omitempty"`
@@ -81,7 +88,8 @@ func LoadRecord(t Template) (Record, error) {
 // save writes the record into the template, and takes the annotation (and
 // the annotations map and metadata, when they end up empty) out when no
 // graft is left, so that removal restores the document.
-func (rec Record) save(t Template) {
+// found is what the last graft taken out found there (Entry.Found).
+func (rec Record) save(t Template, found map[string]string) {
 	tmpl := t.Node.YNode()
 	if len(rec) == 0 {
 		meta := node.Lookup(tmpl, "metadata")
@@ -90,9 +98,9 @@ func (rec Record) save(t Template) {
 			return
 		}
 		node.Remove(annos, RecordAnnotation)
-		node.RemoveIfEmpty(meta, "annotations")
+		removeIfEmpty(meta, "annotations", found, foundAnnotations)
 		if t.Node != t.Resource {
-			node.RemoveIfEmpty(tmpl, "metadata")
+			removeIfEmpty(tmpl, "metadata", found, foundMetadata)
 		}
 		return
 	}
@@ -230,6 +238,14 @@ func (e *Entry) forget(gone map[string]bool) {
 	if len(e.Replaced) == 0 {
 		e.Replaced = nil
 	}
+	for k := range e.Found {
+		if c, _, ok := strings.Cut(k, ":"); ok && gone[c] {
+			delete(e.Found, k)
+		}
+	}
+	if len(e.Found) == 0 {
+		e.Found = nil
+	}
 }
 
 // canonicalRecord renders a record so that two records that say the
@@ -241,6 +257,17 @@ func canonicalRecord(rec Record) string {
 		for _, l := range []*[]string{&ce.InitContainers, &ce.Sidecars, &ce.Containers, &ce.Volumes, &ce.Mounts, &ce.Probes, &ce.Env, &ce.ClaimTemplates, &ce.Generated} {
 			*l = append([]string(nil), *l...)
 			sort.Strings(*l)
+		}
+		if len(ce.Replaced) > 0 {
+			// A probe kept as text and the same kept as JSON (an older
+			// record) say the same: such a record is current as it is.
+			ce.Replaced = make(map[string]json.RawMessage, len(e.Replaced))
+			for k, raw := range e.Replaced {
+				ce.Replaced[k] = raw
+				if n, ok := loadNode(raw); ok {
+					ce.Replaced[k] = nodeJSON(n)
+				}
+			}
 		}
 		c[g] = ce
 	}

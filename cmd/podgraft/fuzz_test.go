@@ -123,10 +123,51 @@ func checkStandalone(t *testing.T, cfg string, input []byte) {
 	if again.String() != out.String() {
 		t.Fatalf("second run changed the output\nfirst:\n%s\nsecond:\n%s", out.String(), again.String())
 	}
-	// Removal on the output succeeds too.
+	// Removal on the output succeeds too, and gives back the input byte
+	// for byte when the input held nothing of this graft (removing from
+	// it changes nothing). Not where it has aliases: what a graft edits
+	// becomes the template's own copy, which removal does not share again.
 	var removed, errb3 bytes.Buffer
 	if code := Run([]string{"--remove", "-c", cfg, "-"}, bytes.NewReader(out.Bytes()), &removed, &errb3); code != exitOK {
 		t.Fatalf("--remove on the output: exit %d; stderr:\n%s\noutput of the first run:\n%s", code, errb3.String(), out.String())
+	}
+	if removed.String() == string(input) || hasAliases(input) {
+		return
+	}
+	var clean, errb4 bytes.Buffer
+	if code := Run([]string{"--remove", "-c", cfg, "-"}, bytes.NewReader(input), &clean, &errb4); code == exitOK && clean.String() == string(input) {
+		if d := os.Getenv("FUZZDUMP"); d != "" {
+			_ = os.WriteFile(d+".in", input, 0o600)
+			_ = os.WriteFile(d+".out", out.Bytes(), 0o600)
+			_ = os.WriteFile(d+".rm", removed.Bytes(), 0o600)
+		}
+		t.Fatalf("--remove of the output is not the input\ninput:\n%s\noutput:\n%s\nremoved:\n%s", input, out.String(), removed.String())
+	}
+}
+
+// hasAliases reports whether a document of the stream uses an alias.
+func hasAliases(b []byte) bool {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	var walk func(n *yaml.Node) bool
+	walk = func(n *yaml.Node) bool {
+		if n.Kind == yaml.AliasNode {
+			return true
+		}
+		for _, c := range n.Content {
+			if walk(c) {
+				return true
+			}
+		}
+		return false
+	}
+	for {
+		var doc yaml.Node
+		if err := dec.Decode(&doc); err != nil {
+			return false
+		}
+		if walk(&doc) {
+			return true
+		}
 	}
 }
 
@@ -224,6 +265,65 @@ func checkKRM(t *testing.T, input []byte) {
 	if a, b := itemsString(t, rl), itemsString(t, rl2); a != b {
 		t.Fatalf("second run changed the items\nfirst:\n%s\nsecond:\n%s", a, b)
 	}
+	// Removal (spec.remove in the functionConfig) of the output gives the
+	// input's items back when the input held nothing of the graft. The
+	// items are compared without comments: KRM items are encoded from
+	// their nodes, and the comments around a value a graft replaces (an
+	// overridden probe) go with it.
+	in, err := yaml.Parse(string(input))
+	if err != nil || hasAliases(input) {
+		return
+	}
+	clean, ok := removeKRM(t, in)
+	if !ok || itemsString(t, clean) != itemsString(t, in) {
+		return
+	}
+	if os.Getenv("FUZZDUMP") != "" {
+		t.Log("checked removal")
+	}
+	removed, ok := removeKRM(t, rl)
+	if !ok {
+		t.Fatalf("removal failed on the output:\n%s", out.String())
+	}
+	if a, b := withoutComments(t, in), withoutComments(t, removed); a != b {
+		t.Fatalf("removal of the output is not the input\ninput items:\n%s\nremoved:\n%s", a, b)
+	}
+}
+
+// withoutComments is itemsString without the comments.
+func withoutComments(t *testing.T, rl *yaml.RNode) string {
+	t.Helper()
+	rl = rl.Copy()
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		n.HeadComment, n.LineComment, n.FootComment = "", "", ""
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(rl.YNode())
+	return itemsString(t, rl)
+}
+
+// removeKRM runs rl again with spec.remove set in its functionConfig, a
+// PodGraft; ok is false when it has none or the run fails.
+func removeKRM(t *testing.T, rl *yaml.RNode) (*yaml.RNode, bool) {
+	t.Helper()
+	rl = rl.Copy()
+	fc := rl.Field("functionConfig")
+	if fc == nil || fc.Value.GetKind() != "PodGraft" {
+		return nil, false
+	}
+	if err := fc.Value.PipeE(yaml.LookupCreate(yaml.MappingNode, "spec"), yaml.SetField("remove", yaml.NewRNode(&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"}))); err != nil {
+		return nil, false
+	}
+	_ = rl.PipeE(yaml.Clear("results"))
+	var out, errb bytes.Buffer
+	if code := Run(nil, strings.NewReader(rl.MustString()), &out, &errb); code != exitOK {
+		return nil, false
+	}
+	removed, _ := parseKRMOutput(t, out.Bytes())
+	return removed, true
 }
 
 // parseKRMOutput checks that out is one valid ResourceList and returns it

@@ -171,6 +171,10 @@ func Ensure(m *yaml.Node, key string, kind yaml.Kind) *yaml.Node {
 		if m.Content[i].Value == key {
 			v := m.Content[i+1]
 			if IsNull(v) {
+				if k := m.Content[i]; k.LineComment == "" {
+					// "key: ~ # none": the comment stays on the key's line.
+					k.LineComment, v.LineComment = v.LineComment, ""
+				}
 				*v = *New(kind)
 			}
 			return v

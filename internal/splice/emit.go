@@ -79,10 +79,38 @@ func (e *emitter) pair(k, v *yaml.Node, col int) error {
 	if multi || key == "" {
 		return unsupported("a new key that does not fit on one line")
 	}
+	if k.FootComment != "" || k.LineComment != "" && v.LineComment != "" {
+		return unsupported("a new key with a foot comment or two line comments")
+	}
 	e.b = append(e.b, key...)
 	e.b = append(e.b, ':')
 	e.key = k.Value
-	return e.tail(v, col, " ", 0)
+	if k.LineComment == "" {
+		return e.tail(v, col, " ", 0)
+	}
+	// The key's line comment ends the key's line: after the value on it,
+	// or after the colon when the value is a block collection below.
+	c := *v
+	c.LineComment = k.LineComment
+	return e.tail(&c, col, " ", 0)
+}
+
+// headComment writes the comment lines above a new key or item, at column
+// col, where the cursor is; the key or item then follows at col.
+func (e *emitter) headComment(comment string, col int) error {
+	if i := bytes.LastIndexByte(e.b, '\n'); i < 0 || len(bytes.TrimLeft(e.b[i+1:], " ")) > 0 {
+		return unsupported("a head comment that does not start a line")
+	}
+	for _, line := range strings.Split(comment, "\n") {
+		if line == "" { // an empty line between comment lines
+			e.b = bytes.TrimRight(e.b, " ")
+			e.newline(col)
+			continue
+		}
+		e.b = append(e.b, line...)
+		e.newline(col)
+	}
+	return nil
 }
 
 // item writes "- value" at the cursor, the dash being at column col and
@@ -96,14 +124,25 @@ func (e *emitter) item(v *yaml.Node, col, off int) error {
 // (off == 0), or the "-" of an item at column col whose value starts off
 // columns after it; sep separates the indicator from an inline value.
 func (e *emitter) tail(v *yaml.Node, col int, sep string, off int) error {
-	if v.HeadComment != "" || v.LineComment != "" || v.FootComment != "" || v.Anchor != "" {
-		return unsupported("a new node with comments or an anchor")
+	if v.HeadComment != "" || v.FootComment != "" || v.Anchor != "" {
+		return unsupported("a new node with a head or foot comment, or an anchor")
+	}
+	if v.LineComment != "" && v.Kind != yaml.ScalarNode && v.Kind != yaml.MappingNode && v.Kind != yaml.SequenceNode {
+		return unsupported("a new node of kind %d with a line comment", v.Kind)
 	}
 	switch v.Kind {
 	case yaml.ScalarNode:
-		text, multi, err := e.scalar(v, false)
+		c := *v
+		c.LineComment = ""
+		text, multi, err := e.scalar(&c, false)
 		if err != nil {
 			return err
+		}
+		if v.LineComment != "" {
+			if multi || text == "" {
+				return unsupported("a line comment after a block scalar or an empty null")
+			}
+			text += " " + v.LineComment
 		}
 		e.lastMulti = multi
 		e.lastKeep = multi && strings.Contains(text[:max(strings.IndexByte(text, '\n'), 0)], "+")
@@ -135,14 +174,27 @@ func (e *emitter) tail(v *yaml.Node, col int, sep string, off int) error {
 		return nil
 	case yaml.MappingNode, yaml.SequenceNode:
 		if v.Style&yaml.FlowStyle != 0 || len(v.Content) == 0 {
-			text, err := flowYAML(v)
+			c := *v
+			c.LineComment = ""
+			text, err := flowYAML(&c)
 			if err != nil {
 				return err
 			}
 			e.lastMulti = false
 			e.b = append(e.b, sep...)
 			e.b = append(e.b, text...)
+			if v.LineComment != "" {
+				e.b = append(e.b, ' ')
+				e.b = append(e.b, v.LineComment...)
+			}
 			return nil
+		}
+		if v.LineComment != "" {
+			if off > 0 {
+				return unsupported("a line comment after the dash of a new item")
+			}
+			e.b = append(e.b, ' ')
+			e.b = append(e.b, v.LineComment...)
 		}
 		if v.Tag != "" && v.Tag != "!!map" && v.Tag != "!!seq" || v.Style&yaml.TaggedStyle != 0 {
 			return unsupported("a new collection with tag %s", v.Tag)
@@ -167,11 +219,22 @@ func (e *emitter) tail(v *yaml.Node, col int, sep string, off int) error {
 			} else {
 				e.newline(inner)
 			}
-			var err error
+			head, err := v.Content[i], error(nil)
+			if head.HeadComment != "" {
+				if i == 0 && off > 0 {
+					return unsupported("a head comment on the first entry of a new item")
+				}
+				if err := e.headComment(head.HeadComment, inner); err != nil {
+					return err
+				}
+				c := *head
+				c.HeadComment = ""
+				head = &c
+			}
 			if stride == 2 {
-				err = e.pair(v.Content[i], v.Content[i+1], inner)
+				err = e.pair(head, v.Content[i+1], inner)
 			} else {
-				err = e.item(v.Content[i], inner, 2)
+				err = e.item(head, inner, 2)
 			}
 			if err != nil {
 				return err

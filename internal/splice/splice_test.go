@@ -411,3 +411,51 @@ func TestUnsupportedIsAnError(t *testing.T) {
 	require.True(t, errors.Is(err, ErrUnsupported))
 	require.True(t, strings.Contains(err.Error(), "not the document"))
 }
+
+// commented parses a YAML fragment keeping its comments and styles, as a
+// value stored as text (a replaced probe) reads back.
+func commented(t *testing.T, src string) *yaml.Node {
+	t.Helper()
+	return parse(t, src).Content[0]
+}
+
+// A new node's comments are written in the document's style: head comments
+// above their key or item, line comments after the value or after the key
+// of a block collection. Foot comments are refused.
+func TestNewNodesWithComments(t *testing.T) {
+	cases := map[string]spliceCase{
+		"a replaced mapping with inner comments": {
+			in:   "c:\n    probe: # kept\n        exec: x\n    n: 1\n",
+			want: "c:\n    probe: # kept\n        httpGet:\n            path: /ready # not /healthz\n            port: 0x0BB8\n        # period\n        periodSeconds: 5 # five\n    n: 1\n",
+			edit: func(t *testing.T, doc *yaml.Node) {
+				setNode(at(doc, "c"), "probe", commented(t, "httpGet:\n  path: /ready # not /healthz\n  port: 0x0BB8\n# period\nperiodSeconds: 5 # five\n"))
+			},
+		},
+		"a key's line comment before its block value": {
+			in:   "a:\n  b: 1\n",
+			want: "a:\n  b:\n    x: # about x\n      y: 1\n    z: [1] # flow\n",
+			edit: func(t *testing.T, doc *yaml.Node) {
+				setNode(doc.Content[0], "a", commented(t, "b:\n  x: # about x\n    y: 1\n  z: [1] # flow\n"))
+			},
+		},
+		"head comments on items": {
+			in:   "a: 1\n",
+			want: "a:\n- x\n# about y\n- y # why\n", // no sequence to follow: compact
+			edit: func(t *testing.T, doc *yaml.Node) {
+				setNode(doc.Content[0], "a", commented(t, "- x\n# about y\n- y # why\n"))
+			},
+		},
+		"a foot comment": {
+			in:          "a: 1\n",
+			unsupported: "foot comment",
+			edit: func(t *testing.T, doc *yaml.Node) {
+				n := commented(t, "b: 1\nc: 2\n")
+				n.Content[0].FootComment = "# foot"
+				setNode(doc.Content[0], "a", n)
+			},
+		},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) { runCase(t, c) })
+	}
+}
