@@ -48,7 +48,7 @@ func (g *Graft) reach(p *pod) bool {
 		}
 		for _, r := range e.Reach {
 			for _, c := range allContainers(p.spec) {
-				if slices.Contains(added, c.name()) && reachMatches(r.Containers, c) {
+				if slices.Contains(added, c.name()) && r.matches(c) {
 					p.reachContainer(other, e, r, c)
 				}
 			}
@@ -65,6 +65,24 @@ func reachMatches(patterns []string, c container) bool {
 			return true
 		}
 		if ok, _ := path.Match(p, c.name()); ok && isGlob(p) && c.lifetime() {
+			return true
+		}
+	}
+	return false
+}
+
+// matches reports whether the Reach selects container c: by containers
+// (reachMatches), or by initContainers, for an init container that runs
+// to completion.
+func (r Reach) matches(c container) bool {
+	if reachMatches(r.Containers, c) {
+		return true
+	}
+	if c.lifetime() {
+		return false
+	}
+	for _, p := range r.InitContainers {
+		if ok, _ := path.Match(p, c.name()); ok || p == c.name() {
 			return true
 		}
 	}
@@ -94,6 +112,9 @@ func (p *pod) reachContainer(graft string, e *Entry, r Reach, c container) {
 				p.namespaceEnv(graft, e, c.node)
 			}
 		}
+	}
+	if len(r.Vars) > 0 || len(r.From) > 0 {
+		p.reachEnv(graft, e, r, c)
 	}
 	if len(r.Probes) > 0 && !c.lifetime() {
 		// Kubernetes takes probes only on containers that run for the

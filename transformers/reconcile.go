@@ -98,6 +98,8 @@ func claimTemplatePart(name string) string { return fmt.Sprintf("volumeClaimTemp
 func (p *pod) unapply(graft string, e *Entry) {
 	delete(p.rec, graft)
 	unenv(p.t, e, p.rec)
+	unenvFrom(p.t, e, p.rec)
+	unmeta(p.t, e, p.rec)
 	unapply(p.t, e)
 	gone := set(e.containerNames())
 	for _, other := range p.rec {
@@ -247,6 +249,9 @@ func unenv(t Template, e *Entry, rec Record) {
 		for _, v := range env.Content {
 			key := c.name() + ":" + node.Str(v, "name")
 			if slices.Contains(e.Env, key) && !shared[key] {
+				if own := restoredVar(e, key); own != nil {
+					kept = append(kept, own) // an override's: the user's own back
+				}
 				continue
 			}
 			kept = append(kept, v)
