@@ -36,7 +36,7 @@ func (g *Graft) env(p *pod) bool {
 		src := "spec.env[" + strconv.Itoa(i) + "]"
 		vars, froms := envParts(set)
 		var targets []container
-		if len(set.Containers) == 0 {
+		if len(set.Containers) == 0 && len(set.InitContainers) == 0 {
 			for _, c := range containers(p.spec, "containers") {
 				if owners[c.name()] == "" {
 					targets = append(targets, c)
@@ -166,16 +166,16 @@ func (p *pod) planFrom(graft string, c container, f *yaml.Node) (envWrite, bool)
 func (p *pod) writeEnv(graft string, e *Entry, w envWrite) {
 	if w.list == "envFrom" {
 		if w.shared {
-			e.EnvFrom = append(e.EnvFrom, w.key)
+			e.EnvFrom = p.byPodOrder(append(e.EnvFrom, w.key))
 			return
 		}
 		later := laterKeys(p.rec, graft, func(e *Entry) []string { return e.EnvFrom })
-		seq := node.Ensure(w.c.node, "envFrom", yaml.SequenceNode)
+		seq := ensureGrafted(w.c.node, "envFrom", p.rec)
 		insertBefore(seq, w.n, func(el *yaml.Node) bool { return later[w.c.name()+":"+envFromKey(el)] })
-		e.EnvFrom = append(e.EnvFrom, w.key)
+		e.EnvFrom = p.byPodOrder(append(e.EnvFrom, w.key))
 		return
 	}
-	seq := node.Ensure(w.c.node, "env", yaml.SequenceNode)
+	seq := ensureGrafted(w.c.node, "env", p.rec)
 	if w.replace >= 0 {
 		if e.Original == nil {
 			e.Original = map[string]string{}
@@ -186,7 +186,20 @@ func (p *pod) writeEnv(graft string, e *Entry, w envWrite) {
 		later := laterKeys(p.rec, graft, func(e *Entry) []string { return e.Env })
 		insertBefore(seq, w.n, func(el *yaml.Node) bool { return later[w.c.name()+":"+node.Str(el, "name")] })
 	}
-	e.Env = append(e.Env, w.key)
+	e.Env = p.byPodOrder(append(e.Env, w.key))
+}
+
+// byPodOrder sorts "<container>:..." keys by their container's place in
+// the pod, keeping the order of each container's own keys: the record
+// then reads the same whether the env step or the reach step wrote them.
+func (p *pod) byPodOrder(keys []string) []string {
+	order := p.podOrder()
+	slices.SortStableFunc(keys, func(a, b string) int {
+		ca, _, _ := strings.Cut(a, ":")
+		cb, _, _ := strings.Cut(b, ":")
+		return order[ca] - order[cb]
+	})
+	return keys
 }
 
 // reachEnv gives container c, which another graft added, the variables
@@ -357,4 +370,67 @@ func seqContent(n *yaml.Node) []*yaml.Node {
 		return nil
 	}
 	return n.Content
+}
+
+// graftedKeys is the order of the container keys podgraft may create,
+// after the probes (insertProbe): a key made only of grafted items goes
+// before the later ones, so that grafts give the same container in any
+// order. The container's own keys do not move.
+var graftedKeys = []string{"volumeMounts", "env", "envFrom"}
+
+// ensureGrafted returns the container's list key, made where
+// graftedKeys puts it when the container has none.
+func ensureGrafted(c *yaml.Node, key string, rec Record) *yaml.Node {
+	if n := node.Lookup(c, key); n != nil {
+		return node.Ensure(c, key, yaml.SequenceNode)
+	}
+	later := graftedKeys[slices.Index(graftedKeys, key)+1:]
+	for i := 0; i+1 < len(c.Content); i += 2 {
+		if k := c.Content[i].Value; slices.Contains(later, k) && graftedOnly(c, k, rec) {
+			seq := node.New(yaml.SequenceNode)
+			node.Insert(c, i/2, key, seq)
+			return seq
+		}
+	}
+	return node.Ensure(c, key, yaml.SequenceNode)
+}
+
+// graftedOnly reports whether the container's list key holds only items
+// that grafts added, as their records say.
+func graftedOnly(c *yaml.Node, key string, rec Record) bool {
+	seq := node.Lookup(c, key)
+	if seq == nil || seq.Kind != yaml.SequenceNode || len(seq.Content) == 0 {
+		return false
+	}
+	name := node.Str(c, "name")
+	listed := map[string]bool{}
+	for _, e := range rec {
+		var items []string
+		switch key {
+		case "volumeMounts":
+			items = e.Mounts
+		case "env":
+			items = e.Env
+		case "envFrom":
+			items = e.EnvFrom
+		}
+		for _, k := range items {
+			listed[k] = true
+		}
+	}
+	for _, el := range seq.Content {
+		var k string
+		switch key {
+		case "volumeMounts":
+			k = node.Str(el, "mountPath")
+		case "env":
+			k = node.Str(el, "name")
+		case "envFrom":
+			k = envFromKey(el)
+		}
+		if !listed[name+":"+k] {
+			return false
+		}
+	}
+	return true
 }

@@ -112,7 +112,15 @@ func (p *pod) writeMeta(graft string, w metaWrite) {
 	if w.shared {
 		return
 	}
-	m := node.Ensure(templateMeta(p.t), w.field, yaml.MappingNode)
+	meta := templateMeta(p.t)
+	if w.field == "labels" && node.Lookup(meta, "labels") == nil {
+		// Labels made before annotations, where the record may have made
+		// them already: the same whichever graft came first.
+		if i := slices.IndexFunc(meta.Content, func(k *yaml.Node) bool { return k.Value == "annotations" }); i >= 0 && i%2 == 0 {
+			node.Insert(meta, i/2, "labels", node.New(yaml.MappingNode))
+		}
+	}
+	m := node.Ensure(meta, w.field, yaml.MappingNode)
 	if w.replace {
 		i := slices.IndexFunc(m.Content, func(k *yaml.Node) bool { return k.Value == w.key })
 		if e.Original == nil {
@@ -173,7 +181,7 @@ func (g *Graft) imagePullSecrets(p *pod) {
 		default:
 			ref := node.New(yaml.MappingNode)
 			node.SetString(ref, "name", s.Name)
-			insertBefore(node.Ensure(p.spec, "imagePullSecrets", yaml.SequenceNode), ref,
+			insertBefore(ensurePullSecrets(p.spec, p.rec), ref,
 				func(el *yaml.Node) bool {
 					return later[node.Str(el, "name")] && !earlier(p.rec, g.Name, node.Str(el, "name"))
 				})
@@ -295,4 +303,31 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// ensurePullSecrets returns the pod's imagePullSecrets, made when it has
+// none: before a volumes list made only of grafted volumes, so that the
+// spec reads the same whichever graft came first.
+func ensurePullSecrets(spec *yaml.Node, rec Record) *yaml.Node {
+	if node.Lookup(spec, "imagePullSecrets") == nil {
+		if vols := node.Lookup(spec, "volumes"); vols != nil && vols.Kind == yaml.SequenceNode && len(vols.Content) > 0 {
+			grafted := map[string]bool{}
+			for _, e := range rec {
+				for _, v := range e.Volumes {
+					grafted[v] = true
+				}
+			}
+			only := true
+			for _, v := range vols.Content {
+				only = only && grafted[node.Str(v, "name")]
+			}
+			if only {
+				i := slices.IndexFunc(spec.Content, func(k *yaml.Node) bool { return k.Value == "volumes" })
+				seq := node.New(yaml.SequenceNode)
+				node.Insert(spec, i/2, "imagePullSecrets", seq)
+				return seq
+			}
+		}
+	}
+	return node.Ensure(spec, "imagePullSecrets", yaml.SequenceNode)
 }

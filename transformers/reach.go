@@ -105,7 +105,7 @@ func (p *pod) reachContainer(graft string, e *Entry, r Reach, c container) {
 				return
 			}
 			later := laterEntries(p.rec, graft)
-			seq := node.Ensure(c.node, "volumeMounts", yaml.SequenceNode)
+			seq := ensureGrafted(c.node, "volumeMounts", p.rec)
 			insertBefore(seq, mount, func(el *yaml.Node) bool { return later.mounts[c.name()+":"+node.Str(el, "mountPath")] })
 			e.Mounts = insertKey(e.Mounts, key, p.podOrder())
 			if strings.Contains(node.Str(mount, "subPathExpr"), "$("+NamespaceEnv+")") {

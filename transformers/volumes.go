@@ -63,7 +63,7 @@ func (g *Graft) volumes(p *pod) bool {
 		}
 	}
 	for _, m := range mounts {
-		seq := node.Ensure(m.container, "volumeMounts", yaml.SequenceNode)
+		seq := ensureGrafted(m.container, "volumeMounts", p.rec)
 		insertBefore(seq, m.mount, func(el *yaml.Node) bool { return later.mounts[m.cname+":"+node.Str(el, "mountPath")] })
 		e.Mounts = append(e.Mounts, m.cname+":"+m.mountPath)
 		if m.isolated {
@@ -242,7 +242,7 @@ func (p *pod) namespaceEnv(graft string, e *Entry, c *yaml.Node) {
 			return
 		}
 	} else {
-		env = node.Ensure(c, "env", yaml.SequenceNode)
+		env = ensureGrafted(c, "env", p.rec)
 		env.Content = append(env.Content, want)
 	}
 	e.Env = append(e.Env, key)

@@ -245,8 +245,9 @@ type Policy struct {
 // EnvSet adds environment variables to the selected containers, after
 // their own.
 type EnvSet struct {
-	// Containers are names or globs; none selects the app containers
-	// (those podgraft did not graft). A glob matches the containers that
+	// Containers are names or globs; with neither containers nor
+	// initContainers, the set goes to the app containers (those podgraft
+	// did not graft). A glob matches the containers that
 	// run for the pod's lifetime: app containers and every graft's
 	// sidecars.
 	Containers []string `json:"containers,omitempty"`

@@ -86,7 +86,7 @@ var descriptions = map[string]string{
 	"Mount.initContainers": "Names or globs of the init containers that run to completion and get the mount.",
 
 	"EnvSet":                "Variables and envFrom sources for the selected containers, appended after their own, in order.",
-	"EnvSet.containers":     "Names or globs of the containers that get the variables. Default: the app containers (not grafted ones); \"*\": app containers and every graft's sidecars.",
+	"EnvSet.containers":     "Names or globs of the containers that get the variables. Default, when initContainers is not given either: the app containers (not grafted ones). \"*\": app containers and every graft's sidecars.",
 	"EnvSet.initContainers": "Names or globs of the init containers that run to completion and get the variables. Default: none.",
 	"EnvSet.vars":           "Kubernetes EnvVar entries: name with value or valueFrom. A $(VAR) reference expands to a variable earlier in the list.",
 	"EnvSet.from":           "Kubernetes EnvFromSource entries: configMapRef or secretRef, with an optional prefix.",
