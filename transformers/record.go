@@ -66,7 +66,7 @@ type Entry struct {
 // Reach is one mount or probe set of a graft that may reach the
 // containers of other grafts.
 type Reach struct {
-	Containers []string `json:"containers"`
+	Containers []string `json:"containers,omitempty"`
 	// InitContainers select init containers that run to completion.
 	InitContainers []string `json:"initContainers,omitempty"`
 	// Mount is the volumeMount it adds, name included.

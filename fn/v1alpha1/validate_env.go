@@ -242,8 +242,16 @@ func validatePod(p *field.Path, pod *PodFields) field.ErrorList {
 		return nil
 	}
 	var errs field.ErrorList
-	errs = append(errs, metav1validation.ValidateLabels(pod.Labels, p.Child("labels"))...)
-	errs = append(errs, apivalidation.ValidateAnnotations(pod.Annotations, p.Child("annotations"))...)
+	// One key at a time, in order, so that each message names its key.
+	for _, k := range sortedKeys(pod.Labels) {
+		errs = append(errs, metav1validation.ValidateLabels(map[string]string{k: pod.Labels[k]}, p.Child("labels").Key(k))...)
+	}
+	for _, k := range sortedKeys(pod.Annotations) {
+		errs = append(errs, apivalidation.ValidateAnnotations(map[string]string{k: pod.Annotations[k]}, p.Child("annotations").Key(k))...)
+	}
+	if err := apivalidation.ValidateAnnotationsSize(pod.Annotations); err != nil {
+		errs = append(errs, field.TooLong(p.Child("annotations"), "", apivalidation.TotalAnnotationSizeLimitB))
+	}
 	for _, kind := range []struct {
 		name string
 		keys map[string]string

@@ -171,6 +171,8 @@ func describe(t reflect.Type, goField string) string {
 const (
 	// dns1123Subdomain without anchors, length unchecked.
 	dns1123Subdomain = `[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*`
+	// reservedPrefix: podgraft's own labels and annotations.
+	reservedPrefix = `^podgraft\.dev/`
 	// qualifiedNamePart is the name of a qualified name, up to 63 characters.
 	qualifiedNamePart = `[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?`
 )
@@ -299,6 +301,20 @@ func refine(root *jsonschema.Schema) error {
 		{"Claim", "storage", is(&jsonschema.Schema{Type: "string", AllOf: []*jsonschema.Schema{{Pattern: quantityPattern}, {Pattern: positiveQuantity}}})},
 		{"Mount", "containers", each(is(containerRef()))},
 		{"Mount", "initContainers", each(is(containerRef()))},
+		{"PodFields", "labels", func(s *jsonschema.Schema) {
+			s.PropertyNames = &jsonschema.Schema{Pattern: `^(` + dns1123Subdomain + `/)?` + qualifiedNamePart + `$`, Not: &jsonschema.Schema{Pattern: reservedPrefix}}
+			s.AdditionalProperties = str(`^(`+qualifiedNamePart+`)?$`, 0, 63)
+		}},
+		{"PodFields", "annotations", func(s *jsonschema.Schema) {
+			// Annotation keys are checked lower-cased.
+			s.PropertyNames = &jsonschema.Schema{Pattern: `^(` + strings.ReplaceAll(dns1123Subdomain, "a-z", "A-Za-z") + `/)?` + qualifiedNamePart + `$`, Not: &jsonschema.Schema{Pattern: reservedPrefix}}
+		}},
+		{"PodFields", "imagePullSecrets", func(s *jsonschema.Schema) {
+			s.UniqueItems = true
+			item := withProperty(&jsonschema.Schema{Type: "object", Required: []string{"name"}, AdditionalProperties: jsonschema.FalseSchema}, "name", str(`^`+dns1123Subdomain+`$`, 1, 253))
+			item.Description = s.Items.Description
+			s.Items = item
+		}},
 		{"EnvSet", "containers", each(is(containerRef()))},
 		{"EnvSet", "initContainers", each(is(containerRef()))},
 		{"Mount", "mountPath", pattern(mountPathPattern)},
