@@ -434,3 +434,37 @@ func graftedOnly(c *yaml.Node, key string, rec Record) bool {
 	}
 	return true
 }
+
+// envParts fingerprints, for drift reports (pod.parts), the variables,
+// envFrom sources, labels, annotations and imagePullSecrets e lists.
+func (p *pod) envParts(e *Entry, byName map[string]*yaml.Node, add func(string, *yaml.Node, ...*yaml.Node)) {
+	for _, k := range e.userEnv() {
+		cname, name, _ := strings.Cut(k, ":")
+		if env := node.Lookup(byName[cname], "env"); env != nil {
+			if i := node.IndexByName(env, name); i >= 0 {
+				add("env "+k, env.Content[i])
+			}
+		}
+	}
+	for _, k := range e.EnvFrom {
+		cname, _, _ := strings.Cut(k, ":")
+		for _, f := range seqContent(node.Lookup(byName[cname], "envFrom")) {
+			if cname+":"+envFromKey(f) == k {
+				add("envFrom "+k, f)
+			}
+		}
+	}
+	meta := node.Lookup(p.t.Node.YNode(), "metadata")
+	for _, k := range e.Labels {
+		add("label "+k, node.Value(node.Lookup(meta, "labels"), k))
+	}
+	for _, k := range e.Annotations {
+		add("annotation "+k, node.Value(node.Lookup(meta, "annotations"), k))
+	}
+	secrets := node.Lookup(node.Lookup(p.t.Node.YNode(), "spec"), "imagePullSecrets")
+	for _, name := range e.ImagePullSecrets {
+		if i := node.IndexByName(secrets, name); i >= 0 {
+			add("imagePullSecret "+name, secrets.Content[i])
+		}
+	}
+}

@@ -79,6 +79,7 @@ func (p *pod) parts(e *Entry) map[string]uint64 {
 	for _, k := range e.Probes {
 		add("probe "+k, probe(k))
 	}
+	p.envParts(e, byName, add)
 	if seq := node.Lookup(node.Lookup(p.res().YNode(), "spec"), "volumeClaimTemplates"); seq != nil {
 		for _, name := range e.ClaimTemplates {
 			if i := claimTemplateIndex(seq, name); i >= 0 {
