@@ -72,7 +72,7 @@ func (g *Graft) env(p *pod) bool {
 					continue
 				}
 				planned[key] = field
-				if w, ok := p.planVar(g.Name, c, v.node(reaching), set.Override, field); ok {
+				if w, ok := p.planVar(g.Name, c, v.node(reaching), set.Override, src, field); ok {
 					writes = append(writes, w)
 				}
 			}
@@ -122,7 +122,7 @@ type envWrite struct {
 // planVar checks variable v for container c: another graft's is a
 // conflict; the container's own with the same value is used as it is;
 // with another value it is kept (a warning) unless override.
-func (p *pod) planVar(graft string, c container, v *yaml.Node, override bool, field string) (envWrite, bool) {
+func (p *pod) planVar(graft string, c container, v *yaml.Node, override bool, set, field string) (envWrite, bool) {
 	name := node.Str(v, "name")
 	key := c.name() + ":" + name
 	if owner := p.rec.owner(graft, func(e *Entry) []string { return e.Env }, key); owner != "" {
@@ -139,7 +139,7 @@ func (p *pod) planVar(graft string, c container, v *yaml.Node, override bool, fi
 		return envWrite{}, false // the container's own, used as it is
 	case !override:
 		p.add(framework.Warning, p.t.Field("spec", c.field(), "env["+strconv.Itoa(i)+"]"),
-			"%s: container %q sets %s already; kept its own value (%s has override: false)", graft, c.name(), name, field[:strings.Index(field, ".vars")])
+			"%s: container %q sets %s already; kept its own value (%s has override: false)", graft, c.name(), name, set)
 		return envWrite{}, false
 	}
 	return envWrite{c: c, list: "env", key: key, n: v, replace: i}, true
@@ -210,7 +210,7 @@ func (p *pod) reachEnv(graft string, e *Entry, r Reach, c container) {
 		if slices.Contains(e.Env, c.name()+":"+node.Str(v, "name")) {
 			continue
 		}
-		if w, ok := p.planVar(graft, c, v, r.Override, "the env of "+graft); ok {
+		if w, ok := p.planVar(graft, c, v, r.Override, "its spec.env set for "+strings.Join(append(append([]string{}, r.Containers...), r.InitContainers...), ", "), "a spec.env set of "+graft); ok {
 			p.writeEnv(graft, e, w)
 		}
 	}

@@ -15,7 +15,7 @@ import (
 func TestOverrideRemovalRestoresTheUsersText(t *testing.T) {
 	for _, dir := range []string{"env/override", "pod/override"} {
 		t.Run(dir, func(t *testing.T) {
-			base := filepath.Join("../../testdata", dir)
+			base := filepath.Join("..", "..", "testdata", dir)
 			input, err := os.ReadFile(filepath.Join(base, "input.yaml"))
 			require.NoError(t, err)
 			out, stderr, code := runCLI(t, input, "-c", filepath.Join(base, "config.yaml"), "-")
@@ -34,7 +34,7 @@ func TestOverrideRemovalRestoresTheUsersText(t *testing.T) {
 func TestDefaultContainerAnnotationIsRemovedWithItsGraft(t *testing.T) {
 	for dir, kept := range map[string]bool{"pod/default-container": false, "pod/default-container-kept": true} {
 		t.Run(dir, func(t *testing.T) {
-			base := filepath.Join("../../testdata", dir)
+			base := filepath.Join("..", "..", "testdata", dir)
 			expected, err := os.ReadFile(filepath.Join(base, "expected.yaml"))
 			require.NoError(t, err)
 			require.Contains(t, string(expected), "kubectl.kubernetes.io/default-container:")

@@ -71,7 +71,7 @@ func validateEnv(p *field.Path, sets []EnvSet) field.ErrorList {
 		for j, f := range s.From {
 			fp := sp.Child("from").Index(j)
 			errs = append(errs, validateEnvFrom(fp, f)...)
-			key := EnvFromKey(f.EnvFromSource.Prefix, f.ConfigMapRef != nil, envFromName(f))
+			key := EnvFromKey(f.Prefix, f.ConfigMapRef != nil, envFromName(f))
 			if k, dup := from[key]; dup {
 				errs = append(errs, field.Duplicate(fp, fmt.Sprintf("the same source as %s", sp.Child("from").Index(k))))
 				continue
