@@ -50,7 +50,7 @@ func (g *Graft) conflicts(p *pod) bool {
 			p.fail(t.Field("metadata", "annotations", RecordAnnotation), "%s cannot graft container %q: the name belongs to %s, whose record lists it",
 				g.Name, c.name, owner)
 		}
-		if c.imageFrom != "" && appContainer(spec, c.imageFrom) == nil {
+		if c.imageFrom != "" && appContainer(spec, c.imageFrom, p.rec) == nil {
 			p.fail(t.Field("spec", "containers"), "%s: init container %q has imageFrom %q, but the pod has no such app container",
 				g.Name, c.name, c.imageFrom)
 		}

@@ -44,7 +44,7 @@ func (g *Graft) containers(p *pod) bool {
 	for _, c := range g.items {
 		n := node.Plain(c.node)
 		if c.imageFrom != "" {
-			src := appContainer(spec, c.imageFrom)
+			src := appContainer(spec, c.imageFrom, p.rec)
 			copyImage(n, src)
 			if e.ImageFrom == nil {
 				e.ImageFrom = map[string]string{}
@@ -191,14 +191,22 @@ func placementAnchor(placement string) string {
 	return ""
 }
 
-// appContainer finds an app container by name; "*" is the first one.
-func appContainer(spec *yaml.Node, name string) *yaml.Node {
+// appContainer finds an app container by name; "*" is the first one
+// that no graft of the record added (a regular sidecar placed first is
+// not the app).
+func appContainer(spec *yaml.Node, name string, rec Record) *yaml.Node {
 	apps := node.Lookup(spec, "containers")
 	if apps == nil || len(apps.Content) == 0 {
 		return nil
 	}
 	if name == "*" {
-		return apps.Content[0]
+		grafted := rec.containers()
+		for _, c := range apps.Content {
+			if grafted[node.Str(c, "name")] == "" {
+				return c
+			}
+		}
+		return nil
 	}
 	if i := node.IndexByName(apps, name); i >= 0 {
 		return apps.Content[i]

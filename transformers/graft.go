@@ -300,6 +300,8 @@ func (g *Graft) steps(p *pod) bool {
 		(*Graft).conflicts,
 		(*Graft).containers,
 		(*Graft).volumes,
+		(*Graft).env,
+		(*Graft).podMeta,
 		(*Graft).security,
 		(*Graft).probes,
 		(*Graft).reach,

@@ -2,6 +2,7 @@ package transformers
 
 import (
 	"strconv"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -43,6 +44,8 @@ type waiting struct {
 	result   *framework.Result
 	t        Template
 	patterns []string
+	// inits select init containers that run to completion.
+	inits []string
 }
 
 // wait adds a warning that holds only while no container of the pod
@@ -51,9 +54,37 @@ func (p *pod) wait(field string, patterns []string, format string, args ...any) 
 	p.waiting = append(p.waiting, waiting{result: newResult(framework.Warning, p.res(), field, format, args...), t: p.t, patterns: patterns})
 }
 
+// waitInits is wait for a selection of containers and init containers.
+func (p *pod) waitInits(field string, patterns, inits []string, format string, args ...any) {
+	p.waiting = append(p.waiting, waiting{result: newResult(framework.Warning, p.res(), field, format, args...), t: p.t, patterns: patterns, inits: inits})
+}
+
 // still reports whether the pod still has no container the patterns match.
 func (w waiting) still() bool {
-	return !anyMatch(node.Lookup(w.t.Node.YNode(), "spec"), w.patterns)
+	spec := node.Lookup(w.t.Node.YNode(), "spec")
+	if len(w.inits) > 0 {
+		r := Reach{Containers: w.patterns, InitContainers: w.inits}
+		for _, c := range allContainers(spec) {
+			if r.matches(c) {
+				return false
+			}
+		}
+		return true
+	}
+	return !anyMatch(spec, w.patterns)
+}
+
+// describeRefs names a selection for messages:
+// "containers: a, b; initContainers: c".
+func describeRefs(patterns, inits []string) string {
+	var parts []string
+	if len(patterns) > 0 {
+		parts = append(parts, "containers: "+strings.Join(patterns, ", "))
+	}
+	if len(inits) > 0 {
+		parts = append(parts, "initContainers: "+strings.Join(inits, ", "))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // anyMatch reports whether a container of spec matches one of patterns:

@@ -155,6 +155,9 @@ func insertProbe(c *yaml.Node, kind string, body *yaml.Node, rec Record) {
 			later["volumeMounts"] = later["volumeMounts"] && mounts[name+":"+node.Str(m, "mountPath")]
 		}
 	}
+	for _, key := range []string{"env", "envFrom"} {
+		later[key] = graftedOnly(c, key, rec)
+	}
 	at := len(c.Content) / 2
 	for i := 0; i+1 < len(c.Content); i += 2 {
 		if later[c.Content[i].Value] {

@@ -48,7 +48,7 @@ func (g *Graft) reach(p *pod) bool {
 		}
 		for _, r := range e.Reach {
 			for _, c := range allContainers(p.spec) {
-				if slices.Contains(added, c.name()) && reachMatches(r.Containers, c) {
+				if slices.Contains(added, c.name()) && r.matches(c) {
 					p.reachContainer(other, e, r, c)
 				}
 			}
@@ -71,6 +71,24 @@ func reachMatches(patterns []string, c container) bool {
 	return false
 }
 
+// matches reports whether the Reach selects container c: by containers
+// (reachMatches), or by initContainers, for an init container that runs
+// to completion.
+func (r Reach) matches(c container) bool {
+	if reachMatches(r.Containers, c) {
+		return true
+	}
+	if c.lifetime() {
+		return false
+	}
+	for _, p := range r.InitContainers {
+		if ok, _ := path.Match(p, c.name()); ok || p == c.name() {
+			return true
+		}
+	}
+	return false
+}
+
 // reachContainer gives container c the parts of r, recorded in graft's
 // entry e.
 func (p *pod) reachContainer(graft string, e *Entry, r Reach, c container) {
@@ -87,13 +105,16 @@ func (p *pod) reachContainer(graft string, e *Entry, r Reach, c container) {
 				return
 			}
 			later := laterEntries(p.rec, graft)
-			seq := node.Ensure(c.node, "volumeMounts", yaml.SequenceNode)
+			seq := ensureGrafted(c.node, "volumeMounts", p.rec)
 			insertBefore(seq, mount, func(el *yaml.Node) bool { return later.mounts[c.name()+":"+node.Str(el, "mountPath")] })
 			e.Mounts = insertKey(e.Mounts, key, p.podOrder())
 			if strings.Contains(node.Str(mount, "subPathExpr"), "$("+NamespaceEnv+")") {
 				p.namespaceEnv(graft, e, c.node)
 			}
 		}
+	}
+	if len(r.Vars) > 0 || len(r.From) > 0 {
+		p.reachEnv(graft, e, r, c)
 	}
 	if len(r.Probes) > 0 && !c.lifetime() {
 		// Kubernetes takes probes only on containers that run for the

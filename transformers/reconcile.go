@@ -79,6 +79,7 @@ func (p *pod) parts(e *Entry) map[string]uint64 {
 	for _, k := range e.Probes {
 		add("probe "+k, probe(k))
 	}
+	p.envParts(e, byName, add)
 	if seq := node.Lookup(node.Lookup(p.res().YNode(), "spec"), "volumeClaimTemplates"); seq != nil {
 		for _, name := range e.ClaimTemplates {
 			if i := claimTemplateIndex(seq, name); i >= 0 {
@@ -101,6 +102,8 @@ func (p *pod) unapply(graft string, e *Entry) {
 		p.lastFound = e.Found
 	}
 	unenv(p.t, e, p.rec)
+	unenvFrom(p.t, e, p.rec)
+	unmeta(p.t, e, p.rec)
 	unapply(p.t, e)
 	gone := set(e.containerNames())
 	for _, other := range p.rec {
@@ -265,6 +268,9 @@ func unenv(t Template, e *Entry, rec Record) {
 			for _, v := range env.Content {
 				key := c.name() + ":" + node.Str(v, "name")
 				if slices.Contains(e.Env, key) && !shared[key] {
+					if own := restoredVar(e, key); own != nil {
+						kept = append(kept, own) // an override's: the user's own back
+					}
 					continue
 				}
 				kept = append(kept, v)

@@ -32,6 +32,21 @@ type Entry struct {
 	// Env lists the variables it added: "<container>:<NAME>". One that
 	// another entry lists too is shared, and stays until both are gone.
 	Env []string `json:"env,omitempty"`
+	// EnvFrom lists the envFrom sources it added:
+	// "<container>:configMapRef/<name>" (or secretRef, with "?prefix=<p>"
+	// when the source has one). One another entry lists too is shared.
+	EnvFrom []string `json:"envFrom,omitempty"`
+	// Labels and Annotations list the pod template's metadata keys it set;
+	// ImagePullSecrets the secret names it added. An annotation or secret
+	// another entry lists too is shared, and stays until both are gone.
+	Labels           []string `json:"labels,omitempty"`
+	Annotations      []string `json:"annotations,omitempty"`
+	ImagePullSecrets []string `json:"imagePullSecrets,omitempty"`
+	// Original holds, as YAML text with its style and comments, what an
+	// env or pod override replaced, so that removal puts back the user's
+	// own as written: "env:<container>:<NAME>", "labels:<key>",
+	// "annotations:<key>".
+	Original map[string]string `json:"original,omitempty"`
 	// Replaced holds the probes an override replaced, keyed like Probes,
 	// so that removal puts the user's probe back: its YAML text, as a
 	// JSON string (storeNode), or its JSON in older records.
@@ -58,12 +73,17 @@ type Entry struct {
 // Reach is one mount or probe set of a graft that may reach the
 // containers of other grafts.
 type Reach struct {
-	Containers []string `json:"containers"`
+	Containers []string `json:"containers,omitempty"`
+	// InitContainers select init containers that run to completion.
+	InitContainers []string `json:"initContainers,omitempty"`
 	// Mount is the volumeMount it adds, name included.
 	Mount json.RawMessage `json:"mount,omitempty"`
 	// Probes are the probes it sets, by kind.
 	Probes   map[string]json.RawMessage `json:"probes,omitempty"`
 	Override bool                       `json:"override,omitempty"`
+	// Vars and From are the env variables and envFrom sources it adds.
+	Vars []json.RawMessage `json:"vars,omitempty"`
+	From []json.RawMessage `json:"from,omitempty"`
 }
 
 // Record maps PodGraft names to their entries.
@@ -202,12 +222,29 @@ func (e *Entry) Summary() string {
 	add("volumes", e.Volumes)
 	add("mounts", e.Mounts)
 	add("probes", e.Probes)
+	add("env", e.userEnv())
+	add("envFrom", e.EnvFrom)
+	add("labels", e.Labels)
+	add("annotations", e.Annotations)
+	add("imagePullSecrets", e.ImagePullSecrets)
 	add("volumeClaimTemplates", e.ClaimTemplates)
 	add("generated", e.Generated)
 	if len(parts) == 0 {
 		return "nothing to add"
 	}
 	return strings.Join(parts, "; ")
+}
+
+// userEnv lists the variables the entry added from spec.env: not the
+// PODGRAFT_NAMESPACE of isolated mounts.
+func (e *Entry) userEnv() []string {
+	var out []string
+	for _, k := range e.Env {
+		if !strings.HasSuffix(k, ":"+NamespaceEnv) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // containerNames lists the containers the entry added.
@@ -223,6 +260,7 @@ func (e *Entry) forget(gone map[string]bool) {
 		for _, k := range keys {
 			if c, _, _ := strings.Cut(k, ":"); gone[c] {
 				delete(e.Replaced, k)
+				delete(e.Original, originalEnv(k))
 				continue
 			}
 			kept = append(kept, k)
@@ -235,6 +273,7 @@ func (e *Entry) forget(gone map[string]bool) {
 	e.Mounts = keep(e.Mounts)
 	e.Probes = keep(e.Probes)
 	e.Env = keep(e.Env)
+	e.EnvFrom = keep(e.EnvFrom)
 	if len(e.Replaced) == 0 {
 		e.Replaced = nil
 	}
@@ -246,6 +285,9 @@ func (e *Entry) forget(gone map[string]bool) {
 	if len(e.Found) == 0 {
 		e.Found = nil
 	}
+	if len(e.Original) == 0 {
+		e.Original = nil
+	}
 }
 
 // canonicalRecord renders a record so that two records that say the
@@ -254,7 +296,7 @@ func canonicalRecord(rec Record) string {
 	c := make(map[string]Entry, len(rec))
 	for g, e := range rec {
 		ce := *e
-		for _, l := range []*[]string{&ce.InitContainers, &ce.Sidecars, &ce.Containers, &ce.Volumes, &ce.Mounts, &ce.Probes, &ce.Env, &ce.ClaimTemplates, &ce.Generated} {
+		for _, l := range []*[]string{&ce.InitContainers, &ce.Sidecars, &ce.Containers, &ce.Volumes, &ce.Mounts, &ce.Probes, &ce.Env, &ce.EnvFrom, &ce.Labels, &ce.Annotations, &ce.ImagePullSecrets, &ce.ClaimTemplates, &ce.Generated} {
 			*l = append([]string(nil), *l...)
 			sort.Strings(*l)
 		}

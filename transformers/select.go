@@ -2,6 +2,7 @@ package transformers
 
 import (
 	"path"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -15,6 +16,9 @@ import (
 const (
 	// InjectAnnotation set to "false" on a workload or its pod template opts out.
 	InjectAnnotation = "podgraft.dev/inject"
+	// SkipAnnotation on a workload or its pod template lists, comma
+	// separated, the grafts that skip it: "cache,otel".
+	SkipAnnotation = "podgraft.dev/skip"
 	// HelmHookAnnotation marks Helm hook resources.
 	HelmHookAnnotation = "helm.sh/hook"
 )
@@ -66,7 +70,31 @@ func (s Selector) Selects(r *yaml.RNode, tk TemplateKind) (targeted bool, skip *
 		return false, newResult(framework.Warning, r, "metadata.annotations",
 			"skipped by %s: annotated %s: \"false\"", s.Graft, InjectAnnotation)
 	}
+	if skip, ok := skips(r, tk, s.Graft); ok {
+		return false, newResult(framework.Warning, r, "metadata.annotations",
+			"skipped by %s: annotated %s: %q", s.Graft, SkipAnnotation, skip)
+	}
 	return true, nil
+}
+
+// skips looks on the workload and its pod template for a skip annotation
+// that names graft, and returns it.
+func skips(r *yaml.RNode, tk TemplateKind, graft string) (string, bool) {
+	values := []string{metaMap(r, "annotations")[SkipAnnotation]}
+	tmpls, _ := templates(r, tk)
+	for _, t := range tmpls {
+		if t.Node != r {
+			values = append(values, node.Str(node.Lookup(node.Lookup(t.Node.YNode(), "metadata"), "annotations"), SkipAnnotation))
+		}
+	}
+	for _, v := range values {
+		for _, name := range strings.Split(v, ",") {
+			if strings.TrimSpace(name) == graft {
+				return v, true
+			}
+		}
+	}
+	return "", false
 }
 
 // optedOut looks for the opt-out annotation on the workload and on its pod

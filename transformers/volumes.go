@@ -67,7 +67,7 @@ func (g *Graft) volumes(p *pod) bool {
 		}
 	}
 	for _, m := range mounts {
-		seq := node.Ensure(m.container, "volumeMounts", yaml.SequenceNode)
+		seq := ensureGrafted(m.container, "volumeMounts", p.rec)
 		insertBefore(seq, m.mount, func(el *yaml.Node) bool { return later.mounts[m.cname+":"+node.Str(el, "mountPath")] })
 		e.Mounts = append(e.Mounts, m.cname+":"+m.mountPath)
 		if m.isolated {
@@ -246,7 +246,7 @@ func (p *pod) namespaceEnv(graft string, e *Entry, c *yaml.Node) {
 			return
 		}
 	} else {
-		env = node.Ensure(c, "env", yaml.SequenceNode)
+		env = ensureGrafted(c, "env", p.rec)
 		env.Content = append(env.Content, want)
 	}
 	e.Env = append(e.Env, key)
@@ -286,11 +286,11 @@ func (g *Graft) planMounts(p *pod) []mountWrite {
 		for j := range v.Mounts {
 			m := &v.Mounts[j]
 			src := volumeField(i) + ".mounts[" + strconv.Itoa(j) + "]"
-			targets, missing := mountTargets(p.spec, m.Containers)
-			reaching := len(missing) > 0 || len(targets) == 0 || reaches(m.Containers, owners, g.Name)
+			targets, missing := selectTargets(p.spec, m.Containers, m.InitContainers)
+			reaching := len(missing) > 0 || len(targets) == 0 || reaches(m.Containers, owners, g.Name) || reaches(m.InitContainers, owners, g.Name)
 			pt := g.mountParts[m]
 			if reaching {
-				p.entry.Reach = append(p.entry.Reach, Reach{Containers: m.Containers, Mount: pt.record})
+				p.entry.Reach = append(p.entry.Reach, Reach{Containers: m.Containers, InitContainers: m.InitContainers, Mount: pt.record})
 			}
 			// A container the pod does not have may come with a graft that
 			// runs later: the mount is kept for it (Reach), and the
@@ -299,7 +299,11 @@ func (g *Graft) planMounts(p *pod) []mountWrite {
 				p.wait(p.t.Field("spec"), []string{name}, "%s: %s.containers names %q, but the pod has no such container; it gets the mount when a graft adds it", g.Name, src, name)
 			}
 			if len(targets) == 0 && len(missing) == 0 {
-				p.wait(p.t.Field("spec"), m.Containers, "%s: %s.containers (%s) matches no container of the pod; they get the mount when a graft adds them", g.Name, src, strings.Join(m.Containers, ", "))
+				if len(m.InitContainers) == 0 {
+					p.wait(p.t.Field("spec"), m.Containers, "%s: %s.containers (%s) matches no container of the pod; they get the mount when a graft adds them", g.Name, src, strings.Join(m.Containers, ", "))
+				} else {
+					p.waitInits(p.t.Field("spec"), m.Containers, m.InitContainers, "%s: %s (%s) matches no container of the pod; they get the mount when a graft adds them", g.Name, src, describeRefs(m.Containers, m.InitContainers))
+				}
 			}
 			for _, c := range targets {
 				cname := c.name()

@@ -335,10 +335,74 @@ spec:
     - containers: [web]
       startup: {tcpSocket: {port: http}, failureThreshold: 10}
 `,
+	// otel's "*" and initContainers "*" reach every other graft's
+	// sidecars and init containers; $(OTEL_POD_NAME) expands because it
+	// comes after the variable it names.
+	"otel": `apiVersion: podgraft.dev/v1alpha1
+kind: PodGraft
+metadata:
+  name: otel
+spec:
+  requireReadinessProbe: "off"
+  env:
+    - containers: ["*"]
+      initContainers: ["*"]
+      vars:
+        - {name: OTEL_EXPORTER_OTLP_ENDPOINT, value: "http://otel-collector.observability:4317"}
+        - name: OTEL_POD_NAME
+          valueFrom: {fieldRef: {fieldPath: metadata.name}}
+        - name: OTEL_RESOURCE_ATTRIBUTES
+          value: k8s.pod.name=$(OTEL_POD_NAME)
+      from:
+        - configMapRef: {name: otel-env}
+`,
+	"otel-v2": `apiVersion: podgraft.dev/v1alpha1
+kind: PodGraft
+metadata:
+  name: otel
+spec:
+  requireReadinessProbe: "off"
+  env:
+    - vars:
+        - {name: OTEL_EXPORTER_OTLP_ENDPOINT, value: "http://otel-collector.observability:4318"}
+        - name: OTEL_SERVICE_NAME
+          valueFrom: {fieldRef: {fieldPath: "metadata.labels['app']"}}
+      from:
+        - secretRef: {name: otel-token}
+          prefix: OTEL_
+`,
+	// pods sets the pod template's metadata and imagePullSecrets, and puts
+	// a regular sidecar first: kubectl's default container is then set.
+	"pods": `apiVersion: podgraft.dev/v1alpha1
+kind: PodGraft
+metadata:
+  name: pods
+spec:
+  requireReadinessProbe: "off"
+  sidecars:
+    - name: auth
+      image: oauth2-proxy/oauth2-proxy:v7.6.0
+      native: false
+      placement: first
+  pod:
+    labels: {sidecar.istio.io/inject: "false"}
+    annotations: {prometheus.io/scrape: "true", prometheus.io/port: "9102"}
+    imagePullSecrets: [{name: regcred}]
+`,
+	"pods-v2": `apiVersion: podgraft.dev/v1alpha1
+kind: PodGraft
+metadata:
+  name: pods
+spec:
+  requireReadinessProbe: "off"
+  pod:
+    annotations: {prometheus.io/scrape: "false"}
+    imagePullSecrets: [{name: regcred-v2}, {name: regcred}]
+`,
 }
 
 // v1s are the configs of distinct names that pairs are made of.
-var v1s = []string{"edge", "health", "logs", "mesh", "migrations"}
+var v1s = []string{"edge", "health", "logs", "mesh", "migrations", "otel", "pods"}
 
 type props struct {
 	t   *testing.T
@@ -405,7 +469,7 @@ func TestPropertyApplyIsIdempotentAndRemovable(t *testing.T) {
 
 func TestPropertyUpgrade(t *testing.T) {
 	p := newProps(t)
-	upgrades := map[string]string{"edge": "edge-v2", "mesh": "mesh-v2", "migrations": "migrations-v2", "logs": "logs-v2", "health": "health-v2"}
+	upgrades := map[string]string{"edge": "edge-v2", "mesh": "mesh-v2", "migrations": "migrations-v2", "logs": "logs-v2", "health": "health-v2", "otel": "otel-v2", "pods": "pods-v2"}
 	for _, in := range inputNames() {
 		for v1, v2 := range upgrades {
 			other := "edge"

@@ -107,6 +107,8 @@ func (c *InitContainer) setNode(n *yaml.Node) { c.Node = kubePart(n, c) }
 func (v *Volume) setNode(n *yaml.Node)        { v.Node = kubePart(n, v) }
 func (m *Mount) setNode(n *yaml.Node)         { m.Node = kubePart(n, m) }
 func (p *Probe) setNode(n *yaml.Node)         { p.Node = kubePart(n, p) }
+func (e *EnvVar) setNode(n *yaml.Node)        { e.Node = kubePart(n, e) }
+func (e *EnvFromSource) setNode(n *yaml.Node) { e.Node = kubePart(n, e) }
 
 // bindNodes walks the decoded value v alongside its YAML n, by the JSON
 // names of v's fields, and hands every nodeHolder its node.

@@ -49,6 +49,8 @@ type Spec struct {
 	Probes                []ProbeSet        `json:"probes,omitempty"`
 	RequireReadinessProbe string            `json:"requireReadinessProbe,omitempty"`
 	Volumes               []Volume          `json:"volumes,omitempty"`
+	Env                   []EnvSet          `json:"env,omitempty"`
+	Pod                   *PodFields        `json:"pod,omitempty"`
 	SecurityProfile       string            `json:"securityProfile,omitempty"`
 	Policy                Policy            `json:"policy,omitempty"`
 	// Remove takes out everything this PodGraft added (for KRM pipelines,
@@ -212,8 +214,11 @@ type Mount struct {
 	// containers that run for the pod's lifetime: app containers and every
 	// graft's sidecars. An init container that runs to completion is
 	// mounted only when named exactly.
-	Containers  []string `json:"containers"`
-	MountFields `json:",inline"`
+	Containers []string `json:"containers,omitempty"`
+	// InitContainers are names or globs of the init containers that run
+	// to completion (native sidecars are containers, above).
+	InitContainers []string `json:"initContainers,omitempty"`
+	MountFields    `json:",inline"`
 	// Node is the mount as the user wrote it, without containers: the
 	// volumeMount is name followed by these fields.
 	Node *yaml.Node `json:"-"`
@@ -235,4 +240,53 @@ const (
 // Policy restricts what a graft may do.
 type Policy struct {
 	AllowedHostPaths []string `json:"allowedHostPaths,omitempty"`
+}
+
+// EnvSet adds environment variables to the selected containers, after
+// their own.
+type EnvSet struct {
+	// Containers are names or globs; with neither containers nor
+	// initContainers, the set goes to the app containers (those podgraft
+	// did not graft). A glob matches the containers that
+	// run for the pod's lifetime: app containers and every graft's
+	// sidecars.
+	Containers []string `json:"containers,omitempty"`
+	// InitContainers are names or globs of the init containers that run
+	// to completion.
+	InitContainers []string        `json:"initContainers,omitempty"`
+	Vars           []EnvVar        `json:"vars,omitempty"`
+	From           []EnvFromSource `json:"from,omitempty"`
+	// Override replaces a variable the container already sets; removal
+	// puts the container's own back. Without it the container's own is
+	// kept, with a warning.
+	Override bool `json:"override,omitempty"`
+}
+
+// EnvVar is a core/v1 EnvVar, with the user's YAML node.
+type EnvVar struct {
+	corev1.EnvVar `json:",inline"`
+	Node          *yaml.Node `json:"-"`
+}
+
+// EnvFromSource is a core/v1 EnvFromSource, with the user's YAML node.
+type EnvFromSource struct {
+	corev1.EnvFromSource `json:",inline"`
+	Node                 *yaml.Node `json:"-"`
+}
+
+// PodFields go onto the pod template: labels and annotations onto its
+// metadata (never the workload's or its selector), imagePullSecrets onto
+// its spec.
+type PodFields struct {
+	Labels           map[string]string             `json:"labels,omitempty"`
+	Annotations      map[string]string             `json:"annotations,omitempty"`
+	ImagePullSecrets []corev1.LocalObjectReference `json:"imagePullSecrets,omitempty"`
+	// Override replaces a label or annotation the template has with
+	// another value; without it that is a conflict.
+	Override bool `json:"override,omitempty"`
+}
+
+// IsEmpty reports whether the graft sets nothing on the pod.
+func (p *PodFields) IsEmpty() bool {
+	return p == nil || len(p.Labels) == 0 && len(p.Annotations) == 0 && len(p.ImagePullSecrets) == 0
 }

@@ -70,6 +70,8 @@ func Validate(pg *PodGraft) field.ErrorList {
 	errs = append(errs, validateProbes(spec.Child("probes"), pg.Spec.Probes)...)
 	errs = append(errs, validateRestricted(spec, pg.Spec)...)
 	errs = append(errs, validateVolumes(spec, pg.Spec)...)
+	errs = append(errs, validateEnv(spec.Child("env"), pg.Spec.Env)...)
+	errs = append(errs, validatePod(spec.Child("pod"), pg.Spec.Pod)...)
 	return errs
 }
 

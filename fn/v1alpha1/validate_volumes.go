@@ -247,24 +247,11 @@ func validateMounts(p *field.Path, mounts []Mount) field.ErrorList {
 	var errs field.ErrorList
 	for j, m := range mounts {
 		mp := p.Index(j)
-		if len(m.Containers) == 0 {
+		if len(m.Containers) == 0 && len(m.InitContainers) == 0 {
 			errs = append(errs, field.Required(mp.Child("containers"), "container names or globs; \"*\" mounts into every app container and sidecar"))
 		}
-		for k, c := range m.Containers {
-			cp := mp.Child("containers").Index(k)
-			switch {
-			case c == "":
-				errs = append(errs, field.Required(cp, "a container name or glob"))
-			case strings.ContainsAny(c, `*?[\`):
-				if _, err := path.Match(c, ""); err != nil {
-					errs = append(errs, field.Invalid(cp, c, "is not a valid glob"))
-				}
-			default:
-				for _, msg := range validation.IsDNS1123Label(c) {
-					errs = append(errs, field.Invalid(cp, c, msg))
-				}
-			}
-		}
+		errs = append(errs, validateContainerRefs(mp.Child("containers"), m.Containers)...)
+		errs = append(errs, validateContainerRefs(mp.Child("initContainers"), m.InitContainers)...)
 		if m.MountPath == "" {
 			errs = append(errs, field.Required(mp.Child("mountPath"), "where the volume appears in the container"))
 		} else if strings.Contains(m.MountPath, ":") {

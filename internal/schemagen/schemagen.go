@@ -119,6 +119,12 @@ func mapKubernetesScalars(t reflect.Type) *jsonschema.Schema {
 	case reflect.TypeOf(v1alpha1.Probe{}):
 		// A core/v1 Probe, with the user's YAML kept next to it.
 		return &jsonschema.Schema{Ref: "#/$defs/Probe"}
+	case reflect.TypeOf(v1alpha1.EnvVar{}):
+		// A core/v1 EnvVar and EnvFromSource, with the user's YAML kept
+		// next to them; Container.env and envFrom define them.
+		return &jsonschema.Schema{Ref: "#/$defs/EnvVar"}
+	case reflect.TypeOf(v1alpha1.EnvFromSource{}):
+		return &jsonschema.Schema{Ref: "#/$defs/EnvFromSource"}
 	case reflect.TypeOf(metav1.Time{}), reflect.TypeOf(metav1.MicroTime{}):
 		return &jsonschema.Schema{Type: "string", Format: "date-time"}
 	case reflect.TypeOf(metav1.FieldsV1{}):
@@ -165,6 +171,8 @@ func describe(t reflect.Type, goField string) string {
 const (
 	// dns1123Subdomain without anchors, length unchecked.
 	dns1123Subdomain = `[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*`
+	// reservedPrefix: podgraft's own labels and annotations.
+	reservedPrefix = `^podgraft\.dev/`
 	// qualifiedNamePart is the name of a qualified name, up to 63 characters.
 	qualifiedNamePart = `[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?`
 )
@@ -291,7 +299,24 @@ func refine(root *jsonschema.Schema) error {
 		{"Claim", "accessModes", each(enum(v1alpha1.AccessModes...))},
 		{"Claim", "storageClassName", subdomainOrEmpty},
 		{"Claim", "storage", is(&jsonschema.Schema{Type: "string", AllOf: []*jsonschema.Schema{{Pattern: quantityPattern}, {Pattern: positiveQuantity}}})},
-		{"Mount", "containers", func(s *jsonschema.Schema) { atLeastOne(s); is(containerRef())(s.Items) }},
+		{"Mount", "containers", each(is(containerRef()))},
+		{"Mount", "initContainers", each(is(containerRef()))},
+		{"PodFields", "labels", func(s *jsonschema.Schema) {
+			s.PropertyNames = &jsonschema.Schema{Pattern: `^(` + dns1123Subdomain + `/)?` + qualifiedNamePart + `$`, Not: &jsonschema.Schema{Pattern: reservedPrefix}}
+			s.AdditionalProperties = str(`^(`+qualifiedNamePart+`)?$`, 0, 63)
+		}},
+		{"PodFields", "annotations", func(s *jsonschema.Schema) {
+			// Annotation keys are checked lower-cased.
+			s.PropertyNames = &jsonschema.Schema{Pattern: `^(` + strings.ReplaceAll(dns1123Subdomain, "a-z", "A-Za-z") + `/)?` + qualifiedNamePart + `$`, Not: &jsonschema.Schema{Pattern: reservedPrefix}}
+		}},
+		{"PodFields", "imagePullSecrets", func(s *jsonschema.Schema) {
+			s.UniqueItems = true
+			item := withProperty(&jsonschema.Schema{Type: "object", Required: []string{"name"}, AdditionalProperties: jsonschema.FalseSchema}, "name", str(`^`+dns1123Subdomain+`$`, 1, 253))
+			item.Description = s.Items.Description
+			s.Items = item
+		}},
+		{"EnvSet", "containers", each(is(containerRef()))},
+		{"EnvSet", "initContainers", each(is(containerRef()))},
 		{"Mount", "mountPath", pattern(mountPathPattern)},
 		{"Mount", "subPath", relative},
 		{"Policy", "allowedHostPaths", each(absolute)},
@@ -334,6 +359,16 @@ func refine(root *jsonschema.Schema) error {
 	defs["Probe"].OneOf = exactlyOne("exec", "httpGet", "tcpSocket", "grpc")
 	defs["LifecycleHandler"].OneOf = exactlyOne("exec", "httpGet", "tcpSocket", "sleep")
 	defs["ProbeSet"].AnyOf = exactlyOne(v1alpha1.Readiness, v1alpha1.Liveness, v1alpha1.Startup)
+	// A mount names containers, init containers or both; an env set adds
+	// variables, sources or both.
+	defs["Mount"].AnyOf = []*jsonschema.Schema{
+		withProperty(&jsonschema.Schema{Required: []string{"containers"}}, "containers", &jsonschema.Schema{MinItems: length(1)}),
+		withProperty(&jsonschema.Schema{Required: []string{"initContainers"}}, "initContainers", &jsonschema.Schema{MinItems: length(1)}),
+	}
+	defs["EnvSet"].AnyOf = []*jsonschema.Schema{
+		withProperty(&jsonschema.Schema{Required: []string{"vars"}}, "vars", &jsonschema.Schema{MinItems: length(1)}),
+		withProperty(&jsonschema.Schema{Required: []string{"from"}}, "from", &jsonschema.Schema{MinItems: length(1)}),
+	}
 	allowNull(root, map[*jsonschema.Schema]bool{})
 	return nil
 }

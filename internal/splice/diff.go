@@ -755,6 +755,14 @@ func (s *splicer) replace(i int, x *yaml.Node, c ctx) error {
 	if err != nil {
 		return err
 	}
+	if x.LineComment != "" && strings.HasPrefix(strings.TrimLeft(string(t.src[ve:t.lineEnd(ve)]), " \t"), "#") {
+		// The old value's line comment stays in the text after it: a
+		// value put back with its comment (an override removed) must not
+		// write it twice.
+		bare := *x
+		bare.LineComment = ""
+		x = &bare
+	}
 	if c.key >= 0 {
 		err = e.tail(x, col, " ", 0)
 	} else {
