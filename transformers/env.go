@@ -61,6 +61,9 @@ func (g *Graft) env(p *pod) bool {
 			p.wait(p.t.Field("spec"), []string{name}, "%s: %s names container %q, but the pod has no such container; it gets the variables when a graft adds it", g.Name, src, name)
 		}
 		for _, c := range targets {
+			if !p.listShape(c, "env", "envFrom") {
+				continue
+			}
 			// A set that reaches other grafts' containers writes its
 			// recorded form everywhere, so that the pod reads the same
 			// whichever graft came first.
@@ -205,6 +208,9 @@ func (p *pod) byPodOrder(keys []string) []string {
 // reachEnv gives container c, which another graft added, the variables
 // and sources of r, recorded in graft's entry e.
 func (p *pod) reachEnv(graft string, e *Entry, r Reach, c container) {
+	if !p.listShape(c, "env", "envFrom") {
+		return
+	}
 	for _, raw := range r.Vars {
 		v := fromRecord(raw)
 		if slices.Contains(e.Env, c.name()+":"+node.Str(v, "name")) {
@@ -467,4 +473,17 @@ func (p *pod) envParts(e *Entry, byName map[string]*yaml.Node, add func(string, 
 			add("imagePullSecret "+name, secrets.Content[i])
 		}
 	}
+}
+
+// listShape checks that the container's keys, where present, are lists
+// (or null): podgraft appends to them.
+func (p *pod) listShape(c container, keys ...string) bool {
+	ok := true
+	for _, key := range keys {
+		if v := node.Lookup(c.node, key); v != nil && v.Kind != yaml.SequenceNode && !node.IsNull(v) {
+			p.fail(p.t.Field("spec", c.field(), key), "must be a list, not a %s", node.Kind(v))
+			ok = false
+		}
+	}
+	return ok
 }
