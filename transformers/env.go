@@ -69,9 +69,10 @@ func (g *Graft) env(p *pod) bool {
 			// whichever graft came first.
 			for j, v := range vars {
 				field := src + ".vars[" + strconv.Itoa(j) + "]"
-				key := c.name() + ":" + g.spec.Env[i].Vars[j].Name
+				name := set.Vars[j].Name
+				key := c.name() + ":" + name
 				if other, dup := planned[key]; dup {
-					p.fail(p.t.Field("spec", c.field(), "env"), "%s: %s and %s both set %s in container %q; set it once", g.Name, other, field, g.spec.Env[i].Vars[j].Name, c.name())
+					p.fail(p.t.Field("spec", c.field(), "env"), "%s: %s and %s both set %s in container %q; set it once", g.Name, other, field, name, c.name())
 					continue
 				}
 				planned[key] = field
@@ -80,6 +81,11 @@ func (g *Graft) env(p *pod) bool {
 				}
 			}
 			for _, f := range froms {
+				key := "envFrom " + c.name() + ":" + envFromKey(f.plain)
+				if _, dup := planned[key]; dup {
+					continue // the same source from two sets: added once
+				}
+				planned[key] = src
 				if w, ok := p.planFrom(g.Name, c, f.node(reaching)); ok {
 					writes = append(writes, w)
 				}
