@@ -1,6 +1,8 @@
 package transformers
 
 import (
+	"bytes"
+	"encoding/json"
 	"path"
 	"slices"
 	"strconv"
@@ -102,15 +104,31 @@ func (g *Graft) env(p *pod) bool {
 	return true
 }
 
-// envParts prepares a set's variables and sources as parts.
+// envParts prepares a set's variables and sources as parts. Their
+// recorded form has its keys sorted, so that the record reads the same
+// whether the config came from a file or from kustomize, which sorts a
+// function config's keys.
 func envParts(set *v1alpha1.EnvSet) (vars, froms []part) {
 	for _, v := range set.Vars {
-		vars = append(vars, newPart(node.Plain(v.Node)))
+		vars = append(vars, sortedPart(node.Plain(v.Node)))
 	}
 	for _, f := range set.From {
-		froms = append(froms, newPart(node.Plain(f.Node)))
+		froms = append(froms, sortedPart(node.Plain(f.Node)))
 	}
 	return vars, froms
+}
+
+func sortedPart(n *yaml.Node) part {
+	raw := toRecord(n)
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if dec.Decode(&v) == nil {
+		if sorted, err := json.Marshal(v); err == nil { // maps marshal with sorted keys
+			raw = sorted
+		}
+	}
+	return part{plain: n, reached: fromRecord(raw), record: raw}
 }
 
 // envWrite is one variable or envFrom source to write, found valid
