@@ -240,7 +240,7 @@ func (p *pod) reachEnv(graft string, e *Entry, r Reach, c container) {
 		if slices.Contains(e.Env, c.name()+":"+node.Str(v, "name")) {
 			continue
 		}
-		if w, ok := p.planVar(graft, c, v, r.Override, "its spec.env set for "+strings.Join(append(append([]string{}, r.Containers...), r.InitContainers...), ", "), "a spec.env set of "+graft); ok {
+		if w, ok := p.planVar(graft, c, v, r.Override, "its spec.env set for "+describeRefs(r.Containers, r.InitContainers), "a spec.env set of "+graft); ok {
 			p.writeEnv(graft, e, w)
 		}
 	}
