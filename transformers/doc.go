@@ -9,8 +9,13 @@
 //	conflicts   find every clash before anything is written
 //	containers  sidecars and init containers, laid out canonically
 //	volumes     volumes, claim templates and mounts
+//	env         env variables and envFrom sources (spec.env)
+//	podMeta     the template's labels, annotations and imagePullSecrets
+//	            (spec.pod), and kubectl's default container
 //	security    the "restricted" profile on this graft's containers
 //	probes      startup, liveness and readiness probes
+//	reach       other grafts' globbed mounts, probes and env on this
+//	            graft's containers
 //
 // Steps are plain functions of the pod value; write helpers set its
 // changed flag, and steps return their results through it. An Engine runs

@@ -1,6 +1,8 @@
 package transformers
 
 import (
+	"bytes"
+	"encoding/json"
 	"path"
 	"slices"
 	"strconv"
@@ -61,14 +63,18 @@ func (g *Graft) env(p *pod) bool {
 			p.wait(p.t.Field("spec"), []string{name}, "%s: %s names container %q, but the pod has no such container; it gets the variables when a graft adds it", g.Name, src, name)
 		}
 		for _, c := range targets {
+			if !p.listShape(c, "env", "envFrom") {
+				continue
+			}
 			// A set that reaches other grafts' containers writes its
 			// recorded form everywhere, so that the pod reads the same
 			// whichever graft came first.
 			for j, v := range vars {
 				field := src + ".vars[" + strconv.Itoa(j) + "]"
-				key := c.name() + ":" + g.spec.Env[i].Vars[j].Name
+				name := set.Vars[j].Name
+				key := c.name() + ":" + name
 				if other, dup := planned[key]; dup {
-					p.fail(p.t.Field("spec", c.field(), "env"), "%s: %s and %s both set %s in container %q; set it once", g.Name, other, field, g.spec.Env[i].Vars[j].Name, c.name())
+					p.fail(p.t.Field("spec", c.field(), "env"), "%s: %s and %s both set %s in container %q; set it once", g.Name, other, field, name, c.name())
 					continue
 				}
 				planned[key] = field
@@ -77,6 +83,11 @@ func (g *Graft) env(p *pod) bool {
 				}
 			}
 			for _, f := range froms {
+				key := "envFrom " + c.name() + ":" + envFromKey(f.plain)
+				if _, dup := planned[key]; dup {
+					continue // the same source from two sets: added once
+				}
+				planned[key] = src
 				if w, ok := p.planFrom(g.Name, c, f.node(reaching)); ok {
 					writes = append(writes, w)
 				}
@@ -93,15 +104,31 @@ func (g *Graft) env(p *pod) bool {
 	return true
 }
 
-// envParts prepares a set's variables and sources as parts.
+// envParts prepares a set's variables and sources as parts. Their
+// recorded form has its keys sorted, so that the record reads the same
+// whether the config came from a file or from kustomize, which sorts a
+// function config's keys.
 func envParts(set *v1alpha1.EnvSet) (vars, froms []part) {
 	for _, v := range set.Vars {
-		vars = append(vars, newPart(node.Plain(v.Node)))
+		vars = append(vars, sortedPart(node.Plain(v.Node)))
 	}
 	for _, f := range set.From {
-		froms = append(froms, newPart(node.Plain(f.Node)))
+		froms = append(froms, sortedPart(node.Plain(f.Node)))
 	}
 	return vars, froms
+}
+
+func sortedPart(n *yaml.Node) part {
+	raw := toRecord(n)
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if dec.Decode(&v) == nil {
+		if sorted, err := json.Marshal(v); err == nil { // maps marshal with sorted keys
+			raw = sorted
+		}
+	}
+	return part{plain: n, reached: fromRecord(raw), record: raw}
 }
 
 // envWrite is one variable or envFrom source to write, found valid
@@ -205,12 +232,15 @@ func (p *pod) byPodOrder(keys []string) []string {
 // reachEnv gives container c, which another graft added, the variables
 // and sources of r, recorded in graft's entry e.
 func (p *pod) reachEnv(graft string, e *Entry, r Reach, c container) {
+	if !p.listShape(c, "env", "envFrom") {
+		return
+	}
 	for _, raw := range r.Vars {
 		v := fromRecord(raw)
 		if slices.Contains(e.Env, c.name()+":"+node.Str(v, "name")) {
 			continue
 		}
-		if w, ok := p.planVar(graft, c, v, r.Override, "its spec.env set for "+strings.Join(append(append([]string{}, r.Containers...), r.InitContainers...), ", "), "a spec.env set of "+graft); ok {
+		if w, ok := p.planVar(graft, c, v, r.Override, "its spec.env set for "+describeRefs(r.Containers, r.InitContainers), "a spec.env set of "+graft); ok {
 			p.writeEnv(graft, e, w)
 		}
 	}
@@ -467,4 +497,17 @@ func (p *pod) envParts(e *Entry, byName map[string]*yaml.Node, add func(string, 
 			add("imagePullSecret "+name, secrets.Content[i])
 		}
 	}
+}
+
+// listShape checks that the container's keys, where present, are lists
+// (or null): podgraft appends to them.
+func (p *pod) listShape(c container, keys ...string) bool {
+	ok := true
+	for _, key := range keys {
+		if v := node.Lookup(c.node, key); v != nil && v.Kind != yaml.SequenceNode && !node.IsNull(v) {
+			p.fail(p.t.Field("spec", c.field(), key), "must be a list, not a %s", node.Kind(v))
+			ok = false
+		}
+	}
+	return ok
 }

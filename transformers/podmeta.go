@@ -36,6 +36,17 @@ func (g *Graft) podMeta(p *pod) bool {
 		pf = &v1alpha1.PodFields{}
 	}
 	meta := node.Lookup(p.t.Node.YNode(), "metadata")
+	for _, key := range []string{"labels", "annotations"} {
+		if v := node.Lookup(meta, key); v != nil && v.Kind != yaml.MappingNode && !node.IsNull(v) {
+			p.fail(p.t.Field("metadata", key), "must be a mapping, not a %s", node.Kind(v))
+		}
+	}
+	if v := node.Lookup(p.spec, "imagePullSecrets"); v != nil && v.Kind != yaml.SequenceNode && !node.IsNull(v) {
+		p.fail(p.t.Field("spec", "imagePullSecrets"), "must be a list, not a %s", node.Kind(v))
+	}
+	if p.failed() {
+		return false
+	}
 	var writes []metaWrite
 	for _, kind := range []struct {
 		field string
