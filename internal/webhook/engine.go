@@ -34,7 +34,8 @@ type engine struct {
 
 // graftResult is what grafting one workload gave.
 type graftResult struct {
-	// doc is the grafted workload as JSON; nil when nothing changed.
+	// doc is the grafted workload (engine.graft) or Pod (engine.graftPod)
+	// as JSON; nil when nothing changed.
 	doc []byte
 	// generated names the ConfigMaps, Secrets and PersistentVolumeClaims
 	// the graft needs in the workload's namespace ("ConfigMap ns/name"),

@@ -142,11 +142,9 @@ func (rv *reviewer) graftPod(namespace string, podJSON []byte) ([]byte, []string
 	}
 	e := rv.engine()
 	w := workloadOf(meta, e.templatePaths)
-	doc, err := wrap(pod, w, namespace)
-	if err != nil {
-		return nil, nil, err
-	}
-	res, err := rv.cache.graft(e, doc)
+	res, err := rv.cache.graft(e, namespace, podJSON, func() (graftResult, error) {
+		return e.graftPod(pod, podJSON, w, namespace)
+	})
 	warnings := res.warnings
 	if err != nil {
 		return nil, warnings, err
@@ -155,11 +153,7 @@ func (rv *reviewer) graftPod(namespace string, podJSON []byte) ([]byte, []string
 		warnings = append(warnings, fmt.Sprintf("podgraft: the Pod mounts %s, which admission cannot create: apply the output of `podgraft generate --namespace %s` with the webhook's configs (and add %s to the webhook's --generated-namespaces)",
 			strings.Join(res.generated, ", "), namespace, namespace))
 	}
-	if res.doc == nil {
-		return nil, warnings, nil
-	}
-	grafted, err := unwrap(pod, res.doc, w)
-	return grafted, warnings, err
+	return res.doc, warnings, nil
 }
 
 func (rv *reviewer) generatedIn(namespace string) bool {

@@ -1,0 +1,272 @@
+package webhook
+
+// graftnode.go grafts a Pod without leaving the node tree: the request's
+// JSON is read into nodes, wrapped as its workload, grafted by
+// fn.GraftResource, and the grafted pod template written back as JSON.
+// Whatever that path does not handle itself (see errNotPlainJSON) goes
+// the slow way, through a YAML stream (engine.graft), which gives the
+// same answer at several times the cost.
+
+import (
+	"errors"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/podgraft/podgraft/fn"
+)
+
+// graftPod grafts the Pod (podJSON, and pod, its top-level fields) as the
+// workload w in namespace. The result's doc is the grafted Pod as JSON,
+// nil when nothing changed.
+func (e *engine) graftPod(pod object, podJSON []byte, w workload, namespace string) (graftResult, error) {
+	res, err := e.graftNodes(pod, podJSON, w, namespace)
+	if !errors.Is(err, errNotPlainJSON) {
+		return res, err
+	}
+	return e.graftPodSlowly(pod, w, namespace)
+}
+
+// graftPodSlowly is graftPod through a YAML stream, as the stream mode
+// grafts a document.
+func (e *engine) graftPodSlowly(pod object, w workload, namespace string) (graftResult, error) {
+	doc, err := wrap(pod, w, namespace)
+	if err != nil {
+		return graftResult{}, err
+	}
+	res, err := e.graft(doc)
+	if err != nil || res.doc == nil {
+		return res, err
+	}
+	res.doc, err = unwrap(pod, res.doc, w)
+	return res, err
+}
+
+// graftNodes is graftPod on the node tree. errNotPlainJSON sends the Pod
+// the slow way, which also words the errors of malformed Pods.
+func (e *engine) graftNodes(pod object, podJSON []byte, w workload, namespace string) (graftResult, error) {
+	var res graftResult
+	root, err := parseJSONNode(podJSON)
+	if err != nil || root.Kind != yaml.MappingNode {
+		return res, errNotPlainJSON
+	}
+	doc, tmpl, ok := wrapNode(root, w, namespace)
+	if !ok {
+		return res, errNotPlainJSON
+	}
+	g, err := fn.GraftResource(fn.Options{}, e.compiled.Fresh(), yaml.NewRNode(doc))
+	for _, r := range g.Results {
+		if r.Severity == framework.Warning {
+			res.warnings = append(res.warnings, message(r))
+		}
+	}
+	if err != nil {
+		return res, graftError(g.Results, &fn.DocError{File: "admission", Doc: 1, Err: err})
+	}
+	if g.Results.ExitCode() != 0 {
+		return res, graftError(g.Results, nil)
+	}
+	for _, r := range g.Generated {
+		res.generated = append(res.generated, r.GetKind()+" "+r.GetNamespace()+"/"+r.GetName())
+	}
+	if !g.Changed {
+		return res, nil
+	}
+	if res.doc, err = unwrapNode(pod, root, tmpl); err != nil {
+		return graftResult{warnings: res.warnings, generated: res.generated}, err
+	}
+	return res, nil
+}
+
+// wrapNode is wrap on the node tree: the document to graft, and the
+// mapping in it that holds the pod template's metadata and spec (the
+// Pod's own, when it is grafted as itself). ok is false for a Pod whose
+// metadata is not a mapping.
+func wrapNode(root *yaml.Node, w workload, namespace string) (doc, tmpl *yaml.Node, ok bool) {
+	meta := lookup(root, "metadata")
+	if meta != nil && meta.Kind != yaml.MappingNode && !isNull(meta) {
+		return nil, nil, false
+	}
+	if w.path == nil {
+		if meta == nil || isNull(meta) {
+			meta = &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle, Tag: "!!map"}
+			set(root, "metadata", meta)
+		}
+		set(meta, "namespace", jsonString(namespace))
+		return root, root, true
+	}
+	// The workload's metadata: its name, the request's namespace, and the
+	// Pod's labels and annotations (copies: the template keeps its own).
+	wmeta := &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle, Tag: "!!map"}
+	for _, k := range []string{"annotations", "labels"} {
+		if v := lookup(meta, k); v != nil {
+			set(wmeta, k, deepCopy(v))
+		}
+	}
+	set(wmeta, "name", jsonString(w.Name))
+	set(wmeta, "namespace", jsonString(namespace))
+	tmpl = &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle, Tag: "!!map"}
+	if meta == nil {
+		meta = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
+	}
+	set(tmpl, "metadata", meta)
+	if spec := lookup(root, "spec"); spec != nil {
+		set(tmpl, "spec", spec)
+	}
+	inner := tmpl
+	for i := len(w.path) - 1; i >= 1; i-- {
+		m := &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle, Tag: "!!map"}
+		set(m, w.path[i], inner)
+		inner = m
+	}
+	doc = &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle, Tag: "!!map"}
+	set(doc, "apiVersion", jsonString(w.APIVersion))
+	set(doc, "kind", jsonString(w.Kind))
+	set(doc, "metadata", wmeta)
+	set(doc, w.path[0], inner)
+	return doc, tmpl, true
+}
+
+// unwrapNode is unwrap on the node tree: the Pod as it came, with the
+// grafted template's metadata and spec, and the Pod's own namespace (or
+// its absence) rather than the request's. tmpl is the grafted mapping
+// that holds them; root is the request's Pod as parsed, whose keys give
+// the order.
+func unwrapNode(pod object, root, tmpl *yaml.Node) ([]byte, error) {
+	meta := lookup(tmpl, "metadata")
+	if meta != nil && meta.Kind != yaml.MappingNode && !isNull(meta) {
+		return nil, errNotPlainJSON
+	}
+	origNamespace := rawNamespace(pod)
+	buf := make([]byte, 0, 2*len(pod["spec"])+1024)
+	buf = append(buf, '{')
+	wroteMeta, wroteSpec := false, false
+	var err error
+	writeKey := func(k string) {
+		if len(buf) > 1 {
+			buf = append(buf, ',')
+		}
+		buf = appendJSONString(buf, k)
+		buf = append(buf, ':')
+	}
+	writeMeta := func() {
+		writeKey("metadata")
+		buf = append(buf, '{')
+		n := 0
+		if meta != nil && meta.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(meta.Content) && err == nil; i += 2 {
+				k := meta.Content[i]
+				if k.Value == "namespace" {
+					continue
+				}
+				var key string
+				if key, err = scalarKey(k); err != nil {
+					return
+				}
+				if n > 0 {
+					buf = append(buf, ',')
+				}
+				n++
+				buf = appendJSONString(buf, key)
+				buf = append(buf, ':')
+				buf, err = appendJSON(buf, meta.Content[i+1])
+			}
+		}
+		if origNamespace != nil {
+			if n > 0 {
+				buf = append(buf, ',')
+			}
+			buf = append(buf, `"namespace":`...)
+			buf = append(buf, origNamespace...)
+		}
+		buf = append(buf, '}')
+		wroteMeta = true
+	}
+	spec := lookup(tmpl, "spec")
+	writeSpec := func() {
+		writeKey("spec")
+		buf, err = appendJSON(buf, spec)
+		wroteSpec = true
+	}
+	for i := 0; i+1 < len(root.Content) && err == nil; i += 2 {
+		switch k := root.Content[i].Value; {
+		case k == "metadata":
+			writeMeta()
+		case k == "spec" && spec != nil:
+			writeSpec()
+		default:
+			raw, ok := pod[k]
+			if !ok {
+				return nil, errNotPlainJSON // a key spelled differently
+			}
+			writeKey(k)
+			buf = append(buf, raw...)
+		}
+	}
+	if !wroteMeta && err == nil {
+		writeMeta()
+	}
+	if !wroteSpec && spec != nil && err == nil {
+		writeSpec()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return append(buf, '}'), nil
+}
+
+// rawNamespace is the Pod's own metadata.namespace as its JSON, or nil.
+func rawNamespace(pod object) []byte {
+	meta, err := field(pod, "metadata")
+	if err != nil {
+		return nil
+	}
+	if ns, ok := meta["namespace"]; ok {
+		return ns
+	}
+	return nil
+}
+
+// lookup is the value under key k of mapping m, or nil.
+func lookup(m *yaml.Node, k string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == k {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// set puts v under key k of mapping m, replacing the value there.
+func set(m *yaml.Node, k string, v *yaml.Node) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == k {
+			m.Content[i+1] = v
+			return
+		}
+	}
+	m.Content = append(m.Content, jsonString(k), v)
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+}
+
+// jsonString is a string node as parsed from JSON.
+func jsonString(s string) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Style: yaml.DoubleQuotedStyle, Tag: "!!str", Value: s}
+}
+
+func deepCopy(n *yaml.Node) *yaml.Node {
+	c := *n
+	if len(n.Content) > 0 {
+		c.Content = make([]*yaml.Node, len(n.Content))
+		for i, ch := range n.Content {
+			c.Content[i] = deepCopy(ch)
+		}
+	}
+	return &c
+}
