@@ -366,8 +366,8 @@ func scalarKey(k *yaml.Node) (string, error) {
 type scalarKind int
 
 const (
-	scalarString scalarKind = iota
-	scalarLiteral           // a JSON number, true, false or null, as its JSON text
+	scalarString  scalarKind = iota
+	scalarLiteral            // a JSON number, true, false or null, as its JSON text
 )
 
 func appendScalar(buf []byte, n *yaml.Node) ([]byte, error) {
