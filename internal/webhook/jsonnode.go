@@ -385,7 +385,9 @@ func appendScalar(buf []byte, n *yaml.Node) ([]byte, error) {
 // yaml.v2 has read it back: a string (n.Value), or a JSON literal.
 func scalarValue(n *yaml.Node) (scalarKind, string, error) {
 	v := n.Value
-	if !utf8.ValidString(v) || n.Style&yaml.TaggedStyle != 0 {
+	if !utf8.ValidString(v) || n.Style&(yaml.TaggedStyle|yaml.FoldedStyle) != 0 {
+		// A folded block does not always read back as the text it
+		// folded: yaml.v2 decides.
 		return 0, "", errNotPlainJSON
 	}
 	tag := n.Tag

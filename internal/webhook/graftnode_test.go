@@ -1,0 +1,108 @@
+package webhook
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// podCases are Pods of every shape the two graft paths must agree on.
+var podCases = map[string]string{
+	"a Deployment's":       deploymentPod,
+	"a CronJob's":          `{"apiVersion":"v1","kind":"Pod","metadata":{"generateName":"nightly-29412345-","labels":{"job-name":"nightly-29412345"},"ownerReferences":[{"apiVersion":"batch/v1","kind":"Job","name":"nightly-29412345","controller":true}]},"spec":{"restartPolicy":"Never","containers":[{"name":"web","image":"shop/web:1.0"}]}}`,
+	"a bare one":           `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"edge-1","labels":{"tier":"edge"}},"spec":{"containers":[{"name":"web","image":"shop/web:1.0","ports":[{"name":"http","containerPort":3000}]}]}}`,
+	"with its namespace":   `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"edge-2","namespace":"shop"},"spec":{"containers":[{"name":"web","image":"shop/web:1.0"}]},"status":{"phase":"Pending"}}`,
+	"opted out":            `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"edge-3","annotations":{"podgraft.dev/inject":"false"}},"spec":{"containers":[{"name":"web","image":"x"}]}}`,
+	"conflicting":          `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"edge-4"},"spec":{"containers":[{"name":"web","image":"x"},{"name":"proxy","image":"y"}]}}`,
+	"without metadata":     `{"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"name":"web","image":"x"}]}}`,
+	"with null metadata":   `{"apiVersion":"v1","kind":"Pod","metadata":null,"spec":{"containers":[{"name":"web","image":"x"}]}}`,
+	"without a spec":       `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"edge-5"}}`,
+	"with a list spec":     `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"edge-6"},"spec":[]}`,
+	"with odd numbers":     `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"edge-7"},"spec":{"terminationGracePeriodSeconds":3e1,"containers":[{"name":"web","image":"x","ports":[{"containerPort":8080.0}],"x":[-0,1E2,12345678901234567890,0.5]}]}}`,
+	"with escapes":         `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"edge-8","annotations":{"a":"<&>\u00e9\n\t\"","b":"yes","c":"0644"}},"spec":{"containers":[{"name":"web","image":"x","args":["on","~",""]}]}}`,
+	"with a duplicate key": `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"edge-9"},"spec":{"containers":[{"name":"web","image":"x","image":"y"}]}}`,
+	"grafted already":      "",
+}
+
+// The node path (graftNodes) answers every Pod exactly as the stream path
+// (graftPodSlowly) does, and takes the stream path only for what it must.
+func TestGraftPathsAgree(t *testing.T) {
+	rv := newReviewer(t, onErrorDeny, "graft.yaml", "files.yaml")
+	e := rv.engine()
+	_, _, grafted := admitted(t, rv, deploymentPod, reviewCase{})
+	podCases["grafted already"] = grafted
+	for name, pod := range podCases {
+		t.Run(name, func(t *testing.T) {
+			fast, slow := requireSamePaths(t, e, []byte(pod), "shop")
+			if name == "with a duplicate key" {
+				require.True(t, slow, "the stream path refuses duplicate keys")
+			} else {
+				require.False(t, slow, "took the stream path")
+			}
+			if name == "a Deployment's" {
+				require.NotNil(t, fast.doc)
+				require.NotEmpty(t, fast.generated)
+			}
+		})
+	}
+}
+
+// requireSamePaths grafts pod both ways and requires the same answer. It
+// says whether the node path left the Pod to the stream path.
+func requireSamePaths(t testing.TB, e *engine, podJSON []byte, namespace string) (graftResult, bool) {
+	t.Helper()
+	var pod object
+	if err := json.Unmarshal(podJSON, &pod); err != nil {
+		t.Skip("not an object")
+	}
+	var meta podMeta
+	if raw, ok := pod["metadata"]; ok {
+		if err := json.Unmarshal(raw, &meta); err != nil {
+			t.Skip("metadata the review refuses first")
+		}
+	}
+	w := workloadOf(meta, e.templatePaths)
+	slow, slowErr := e.graftPodSlowly(pod, w, namespace)
+	fast, fastErr := e.graftNodes(pod, podJSON, w, namespace)
+	if errors.Is(fastErr, errNotPlainJSON) {
+		return fast, true
+	}
+	if slowErr != nil && strings.Contains(slowErr.Error(), ": invalid YAML: ") {
+		// JSON that yaml.v3 refuses (invalid UTF-8, a surrogate pair):
+		// the node path reads it as encoding/json and the API server do.
+		return fast, false
+	}
+	if slowErr != nil || fastErr != nil {
+		require.Error(t, fastErr, "the stream path failed: %v", slowErr)
+		require.Error(t, slowErr, "the node path failed: %v", fastErr)
+		require.Equal(t, slowErr.Error(), fastErr.Error())
+	}
+	require.Equal(t, slow.warnings, fast.warnings)
+	require.Equal(t, slow.generated, fast.generated)
+	if slow.doc == nil || fast.doc == nil {
+		require.Nil(t, fast.doc, "only the node path changed it")
+		require.Nil(t, slow.doc, "only the stream path changed it")
+		return fast, false
+	}
+	require.JSONEq(t, string(slow.doc), string(fast.doc))
+	return fast, false
+}
+
+// FuzzGraftPaths: whatever the Pod, both paths agree, and neither panics.
+func FuzzGraftPaths(f *testing.F) {
+	e, err := loadEngine([]string{"testdata/graft.yaml", "testdata/files.yaml"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, pod := range podCases {
+		if pod != "" {
+			f.Add([]byte(pod))
+		}
+	}
+	f.Fuzz(func(t *testing.T, pod []byte) {
+		requireSamePaths(t, e, pod, "shop")
+	})
+}
