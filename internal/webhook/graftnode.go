@@ -17,10 +17,11 @@ import (
 )
 
 // graftPod grafts the Pod (podJSON, and pod, its top-level fields) as the
-// workload w in namespace. The result's doc is the grafted Pod as JSON,
-// nil when nothing changed.
+// workload w in namespace. The result holds the JSONPatch to the grafted
+// Pod, or the grafted Pod itself (from the slow path), or neither when
+// nothing changed.
 func (e *engine) graftPod(pod object, podJSON []byte, w workload, namespace string) (graftResult, error) {
-	res, err := e.graftNodes(pod, podJSON, w, namespace)
+	res, err := e.graftNodes(podJSON, w, namespace)
 	if !errors.Is(err, errNotPlainJSON) {
 		return res, err
 	}
@@ -44,12 +45,13 @@ func (e *engine) graftPodSlowly(pod object, w workload, namespace string) (graft
 
 // graftNodes is graftPod on the node tree. errNotPlainJSON sends the Pod
 // the slow way, which also words the errors of malformed Pods.
-func (e *engine) graftNodes(pod object, podJSON []byte, w workload, namespace string) (graftResult, error) {
+func (e *engine) graftNodes(podJSON []byte, w workload, namespace string) (graftResult, error) {
 	var res graftResult
 	root, err := parseJSONNode(podJSON)
 	if err != nil || root.Kind != yaml.MappingNode {
 		return res, errNotPlainJSON
 	}
+	pristine := deepCopy(root) // the graft edits root
 	doc, tmpl, ok := wrapNode(root, w, namespace)
 	if !ok {
 		return res, errNotPlainJSON
@@ -72,8 +74,12 @@ func (e *engine) graftNodes(pod object, podJSON []byte, w workload, namespace st
 	if !g.Changed {
 		return res, nil
 	}
-	if res.doc, err = unwrapNode(pod, root, tmpl); err != nil {
-		return graftResult{warnings: res.warnings, generated: res.generated}, err
+	after, ok := podAfter(pristine, tmpl)
+	if !ok {
+		return res, errNotPlainJSON
+	}
+	if res.patch, err = nodePatch(pristine, after); err != nil {
+		return graftResult{}, err
 	}
 	return res, nil
 }
@@ -127,104 +133,33 @@ func wrapNode(root *yaml.Node, w workload, namespace string) (doc, tmpl *yaml.No
 	return doc, tmpl, true
 }
 
-// unwrapNode is unwrap on the node tree: the Pod as it came, with the
-// grafted template's metadata and spec, and the Pod's own namespace (or
-// its absence) rather than the request's. tmpl is the grafted mapping
-// that holds them; root is the request's Pod as parsed, whose keys give
-// the order.
-func unwrapNode(pod object, root, tmpl *yaml.Node) ([]byte, error) {
-	meta := lookup(tmpl, "metadata")
-	if meta != nil && meta.Kind != yaml.MappingNode && !isNull(meta) {
-		return nil, errNotPlainJSON
+// podAfter is unwrap on the node tree: the request's Pod (pristine, as
+// parsed) with the grafted template's metadata and spec (tmpl holds them),
+// and the Pod's own namespace (or its absence) rather than the request's.
+// It shares the nodes it does not change with pristine.
+func podAfter(pristine, tmpl *yaml.Node) (*yaml.Node, bool) {
+	grafted := lookup(tmpl, "metadata")
+	if grafted != nil && grafted.Kind != yaml.MappingNode && !isNull(grafted) {
+		return nil, false
 	}
-	origNamespace := rawNamespace(pod)
-	buf := make([]byte, 0, 2*len(pod["spec"])+1024)
-	buf = append(buf, '{')
-	wroteMeta, wroteSpec := false, false
-	var err error
-	writeKey := func(k string) {
-		if len(buf) > 1 {
-			buf = append(buf, ',')
-		}
-		buf = appendJSONString(buf, k)
-		buf = append(buf, ':')
-	}
-	writeMeta := func() {
-		writeKey("metadata")
-		buf = append(buf, '{')
-		n := 0
-		if meta != nil && meta.Kind == yaml.MappingNode {
-			for i := 0; i+1 < len(meta.Content) && err == nil; i += 2 {
-				k := meta.Content[i]
-				if k.Value == "namespace" {
-					continue
-				}
-				var key string
-				if key, err = scalarKey(k); err != nil {
-					return
-				}
-				if n > 0 {
-					buf = append(buf, ',')
-				}
-				n++
-				buf = appendJSONString(buf, key)
-				buf = append(buf, ':')
-				buf, err = appendJSON(buf, meta.Content[i+1])
+	meta := &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle, Tag: "!!map"}
+	if grafted != nil && grafted.Kind == yaml.MappingNode {
+		meta.Content = make([]*yaml.Node, 0, len(grafted.Content))
+		for i := 0; i+1 < len(grafted.Content); i += 2 {
+			if grafted.Content[i].Value != "namespace" {
+				meta.Content = append(meta.Content, grafted.Content[i], grafted.Content[i+1])
 			}
 		}
-		if origNamespace != nil {
-			if n > 0 {
-				buf = append(buf, ',')
-			}
-			buf = append(buf, `"namespace":`...)
-			buf = append(buf, origNamespace...)
-		}
-		buf = append(buf, '}')
-		wroteMeta = true
 	}
-	spec := lookup(tmpl, "spec")
-	writeSpec := func() {
-		writeKey("spec")
-		buf, err = appendJSON(buf, spec)
-		wroteSpec = true
+	if ns := lookup(lookup(pristine, "metadata"), "namespace"); ns != nil {
+		set(meta, "namespace", ns)
 	}
-	for i := 0; i+1 < len(root.Content) && err == nil; i += 2 {
-		switch k := root.Content[i].Value; {
-		case k == "metadata":
-			writeMeta()
-		case k == "spec" && spec != nil:
-			writeSpec()
-		default:
-			raw, ok := pod[k]
-			if !ok {
-				return nil, errNotPlainJSON // a key spelled differently
-			}
-			writeKey(k)
-			buf = append(buf, raw...)
-		}
+	out := &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle, Tag: "!!map", Content: append([]*yaml.Node(nil), pristine.Content...)}
+	set(out, "metadata", meta)
+	if spec := lookup(tmpl, "spec"); spec != nil {
+		set(out, "spec", spec)
 	}
-	if !wroteMeta && err == nil {
-		writeMeta()
-	}
-	if !wroteSpec && spec != nil && err == nil {
-		writeSpec()
-	}
-	if err != nil {
-		return nil, err
-	}
-	return append(buf, '}'), nil
-}
-
-// rawNamespace is the Pod's own metadata.namespace as its JSON, or nil.
-func rawNamespace(pod object) []byte {
-	meta, err := field(pod, "metadata")
-	if err != nil {
-		return nil
-	}
-	if ns, ok := meta["namespace"]; ok {
-		return ns
-	}
-	return nil
+	return out, true
 }
 
 // lookup is the value under key k of mapping m, or nil.

@@ -106,11 +106,11 @@ func (rv *reviewer) admit(req *admissionv1.AdmissionRequest) (*admissionv1.Admis
 // patch grafts the Pod and returns the JSONPatch from the request's object
 // to the grafted one, or nil when there is nothing to change.
 func (rv *reviewer) patch(namespace string, raw []byte) ([]byte, []string, error) {
-	grafted, warnings, err := rv.graftPod(namespace, raw)
-	if err != nil || grafted == nil {
-		return nil, warnings, err
+	res, warnings, err := rv.graftPod(namespace, raw)
+	if err != nil || res.patch != nil || res.doc == nil {
+		return res.patch, warnings, err
 	}
-	ops, err := jsonpatch.CreatePatch(raw, grafted)
+	ops, err := jsonpatch.CreatePatch(raw, res.doc)
 	if err != nil {
 		return nil, warnings, fmt.Errorf("computing the patch: %w", err)
 	}
@@ -124,21 +124,21 @@ func (rv *reviewer) patch(namespace string, raw []byte) ([]byte, []string, error
 var errMirrorPod = errors.New("a mirror Pod")
 
 // graftPod grafts a Pod (JSON, as the request carries it) in namespace. It
-// returns the grafted Pod as JSON, or nil when nothing changed, and the
-// warnings for the response.
-func (rv *reviewer) graftPod(namespace string, podJSON []byte) ([]byte, []string, error) {
+// returns the patch or the grafted Pod (see graftResult), and the warnings
+// for the response.
+func (rv *reviewer) graftPod(namespace string, podJSON []byte) (graftResult, []string, error) {
 	var pod object
 	if err := json.Unmarshal(podJSON, &pod); err != nil {
-		return nil, nil, fmt.Errorf("the request's object is not a JSON object: %w", err)
+		return graftResult{}, nil, fmt.Errorf("the request's object is not a JSON object: %w", err)
 	}
 	var meta podMeta
 	if raw, ok := pod["metadata"]; ok {
 		if err := json.Unmarshal(raw, &meta); err != nil {
-			return nil, nil, fmt.Errorf("metadata: %w", err)
+			return graftResult{}, nil, fmt.Errorf("metadata: %w", err)
 		}
 	}
 	if _, ok := meta.Annotations[mirrorAnnotation]; ok {
-		return nil, nil, errMirrorPod
+		return graftResult{}, nil, errMirrorPod
 	}
 	e := rv.engine()
 	w := workloadOf(meta, e.templatePaths)
@@ -147,13 +147,13 @@ func (rv *reviewer) graftPod(namespace string, podJSON []byte) ([]byte, []string
 	})
 	warnings := res.warnings
 	if err != nil {
-		return nil, warnings, err
+		return graftResult{}, warnings, err
 	}
 	if len(res.generated) > 0 && !rv.generatedIn(namespace) {
 		warnings = append(warnings, fmt.Sprintf("podgraft: the Pod mounts %s, which admission cannot create: apply the output of `podgraft generate --namespace %s` with the webhook's configs (and add %s to the webhook's --generated-namespaces)",
 			strings.Join(res.generated, ", "), namespace, namespace))
 	}
-	return res.doc, warnings, nil
+	return res, warnings, nil
 }
 
 func (rv *reviewer) generatedIn(namespace string) bool {
