@@ -8,7 +8,10 @@ package webhook
 // same answer at several times the cost.
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -16,14 +19,20 @@ import (
 	"github.com/podgraft/podgraft/fn"
 )
 
-// graftPod grafts the Pod (podJSON, and pod, its top-level fields) as the
-// workload w in namespace. The result holds the JSONPatch to the grafted
-// Pod, or the grafted Pod itself (from the slow path), or neither when
-// nothing changed.
-func (e *engine) graftPod(pod object, podJSON []byte, w workload, namespace string) (graftResult, error) {
-	res, err := e.graftNodes(podJSON, w, namespace)
-	if !errors.Is(err, errNotPlainJSON) {
-		return res, err
+// graftPod grafts the Pod (podJSON, and root, its node tree, or nil when
+// readPod left it to the slow path) as the workload w in namespace. The
+// result holds the JSONPatch to the grafted Pod, or the grafted Pod itself
+// (from the slow path), or neither when nothing changed. It edits root.
+func (e *engine) graftPod(root *yaml.Node, podJSON []byte, w workload, namespace string) (graftResult, error) {
+	if root != nil {
+		res, err := e.graftNodes(root, w, namespace)
+		if !errors.Is(err, errNotPlainJSON) {
+			return res, err
+		}
+	}
+	var pod object
+	if err := json.Unmarshal(podJSON, &pod); err != nil {
+		return graftResult{}, fmt.Errorf("the request's object is not a JSON object: %w", err)
 	}
 	return e.graftPodSlowly(pod, w, namespace)
 }
@@ -43,12 +52,12 @@ func (e *engine) graftPodSlowly(pod object, w workload, namespace string) (graft
 	return res, err
 }
 
-// graftNodes is graftPod on the node tree. errNotPlainJSON sends the Pod
-// the slow way, which also words the errors of malformed Pods.
-func (e *engine) graftNodes(podJSON []byte, w workload, namespace string) (graftResult, error) {
+// graftNodes is graftPod on the node tree, which it edits. errNotPlainJSON
+// sends the Pod the slow way, which also words the errors of malformed
+// Pods.
+func (e *engine) graftNodes(root *yaml.Node, w workload, namespace string) (graftResult, error) {
 	var res graftResult
-	root, err := parseJSONNode(podJSON)
-	if err != nil || root.Kind != yaml.MappingNode {
+	if root.Kind != yaml.MappingNode {
 		return res, errNotPlainJSON
 	}
 	pristine := deepCopy(root) // the graft edits root
@@ -204,4 +213,100 @@ func deepCopy(n *yaml.Node) *yaml.Node {
 		}
 	}
 	return &c
+}
+
+// podMetaOf reads the podMeta of a Pod's node tree as encoding/json would
+// decode it; ok is false for anything it does not read plainly (a field of
+// another shape, a key that only matches case-insensitively), which
+// readPod then decodes with encoding/json.
+func podMetaOf(root *yaml.Node) (meta podMeta, ok bool) {
+	m := lookup(root, "metadata")
+	if m == nil || isNull(m) {
+		return meta, !hasFoldedKey(root, "metadata")
+	}
+	if m.Kind != yaml.MappingNode || hasFoldedKey(m, "name", "labels", "annotations", "ownerReferences") {
+		return meta, false
+	}
+	if meta.Name, ok = stringOf(lookup(m, "name")); !ok {
+		return meta, false
+	}
+	if meta.Labels, ok = stringMap(lookup(m, "labels")); !ok {
+		return meta, false
+	}
+	if meta.Annotations, ok = stringMap(lookup(m, "annotations")); !ok {
+		return meta, false
+	}
+	refs := lookup(m, "ownerReferences")
+	if refs == nil || isNull(refs) {
+		return meta, true
+	}
+	if refs.Kind != yaml.SequenceNode {
+		return meta, false
+	}
+	meta.OwnerReferences = make([]ownerReference, len(refs.Content))
+	for i, r := range refs.Content {
+		if r.Kind != yaml.MappingNode || hasFoldedKey(r, "apiVersion", "kind", "name", "controller") {
+			return meta, false
+		}
+		ref := &meta.OwnerReferences[i]
+		var ok1, ok2, ok3 bool
+		ref.APIVersion, ok1 = stringOf(lookup(r, "apiVersion"))
+		ref.Kind, ok2 = stringOf(lookup(r, "kind"))
+		ref.Name, ok3 = stringOf(lookup(r, "name"))
+		if !ok1 || !ok2 || !ok3 {
+			return meta, false
+		}
+		if c := lookup(r, "controller"); c != nil && !isNull(c) {
+			if c.Kind != yaml.ScalarNode || c.Tag != "!!bool" {
+				return meta, false
+			}
+			controller := c.Value == "true"
+			ref.Controller = &controller
+		}
+	}
+	return meta, true
+}
+
+// stringOf is a JSON string's value; "" for a missing one or a null.
+func stringOf(n *yaml.Node) (string, bool) {
+	if n == nil || isNull(n) {
+		return "", true
+	}
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+		return "", false
+	}
+	return n.Value, true
+}
+
+// stringMap is a JSON object of strings.
+func stringMap(n *yaml.Node) (map[string]string, bool) {
+	if n == nil || isNull(n) {
+		return nil, true
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, false
+	}
+	out := make(map[string]string, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		v := n.Content[i+1]
+		if v.Kind != yaml.ScalarNode || v.Tag != "!!str" {
+			return nil, false // a null value is "" to encoding/json: let it say so
+		}
+		out[n.Content[i].Value] = v.Value
+	}
+	return out, true
+}
+
+// hasFoldedKey reports whether mapping m has a key that encoding/json
+// would match to one of fields case-insensitively but not exactly.
+func hasFoldedKey(m *yaml.Node, fields ...string) bool {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := m.Content[i].Value
+		for _, f := range fields {
+			if k != f && strings.EqualFold(k, f) {
+				return true
+			}
+		}
+	}
+	return false
 }

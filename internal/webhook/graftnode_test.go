@@ -26,6 +26,8 @@ var podCases = map[string]string{
 	"with odd numbers":     `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"edge-7"},"spec":{"terminationGracePeriodSeconds":3e1,"containers":[{"name":"web","image":"x","ports":[{"containerPort":8080.0}],"x":[-0,1E2,12345678901234567890,0.5]}]}}`,
 	"with escapes":         `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"edge-8","annotations":{"a":"<&>\u00e9\n\t\"","b":"yes","c":"0644"}},"spec":{"containers":[{"name":"web","image":"x","args":["on","~",""]}]}}`,
 	"with a duplicate key": `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"edge-9"},"spec":{"containers":[{"name":"web","image":"x","image":"y"}]}}`,
+	"with odd metadata":    `{"apiVersion":"v1","kind":"Pod","metadata":{"name":null,"Labels":{"a":"b"},"ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"web-1","controller":null}]},"spec":{"containers":[{"name":"web","image":"x"}]}}`,
+	"with null owners":     `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"edge-10","labels":null,"ownerReferences":null},"spec":{"containers":[{"name":"web","image":"x"}]}}`,
 	"grafted already":      "",
 }
 
@@ -67,9 +69,17 @@ func requireSamePaths(t testing.TB, e *engine, podJSON []byte, namespace string)
 			t.Skip("metadata the review refuses first")
 		}
 	}
+	root, err := parseJSONNode(podJSON)
+	if err != nil {
+		require.ErrorIs(t, err, errNotPlainJSON, "valid JSON")
+		return graftResult{}, true
+	}
+	if m, ok := podMetaOf(root); ok {
+		require.Equal(t, meta, m, "podMetaOf reads what encoding/json decodes")
+	}
 	w := workloadOf(meta, e.templatePaths)
 	slow, slowErr := e.graftPodSlowly(pod, w, namespace)
-	fast, fastErr := e.graftNodes(podJSON, w, namespace)
+	fast, fastErr := e.graftNodes(root, w, namespace)
 	if errors.Is(fastErr, errNotPlainJSON) {
 		return fast, true
 	}
@@ -124,7 +134,9 @@ func TestNodePatchIsMinimal(t *testing.T) {
 	var obj object
 	require.NoError(t, json.Unmarshal([]byte(pod), &obj))
 	require.NoError(t, json.Unmarshal(obj["metadata"], &meta))
-	res, err := e.graftNodes([]byte(pod), workloadOf(meta, nil), "shop")
+	root, err := parseJSONNode([]byte(pod))
+	require.NoError(t, err)
+	res, err := e.graftNodes(root, workloadOf(meta, nil), "shop")
 	require.NoError(t, err)
 	var ops []struct{ Op, Path string }
 	require.NoError(t, json.Unmarshal(res.patch, &ops))

@@ -11,6 +11,7 @@ import (
 	"gomodules.xyz/jsonpatch/v2"
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // Outcomes of a review, the label of the requests metric.
@@ -127,15 +128,9 @@ var errMirrorPod = errors.New("a mirror Pod")
 // returns the patch or the grafted Pod (see graftResult), and the warnings
 // for the response.
 func (rv *reviewer) graftPod(namespace string, podJSON []byte) (graftResult, []string, error) {
-	var pod object
-	if err := json.Unmarshal(podJSON, &pod); err != nil {
-		return graftResult{}, nil, fmt.Errorf("the request's object is not a JSON object: %w", err)
-	}
-	var meta podMeta
-	if raw, ok := pod["metadata"]; ok {
-		if err := json.Unmarshal(raw, &meta); err != nil {
-			return graftResult{}, nil, fmt.Errorf("metadata: %w", err)
-		}
+	root, meta, err := readPod(podJSON)
+	if err != nil {
+		return graftResult{}, nil, err
 	}
 	if _, ok := meta.Annotations[mirrorAnnotation]; ok {
 		return graftResult{}, nil, errMirrorPod
@@ -143,7 +138,7 @@ func (rv *reviewer) graftPod(namespace string, podJSON []byte) (graftResult, []s
 	e := rv.engine()
 	w := workloadOf(meta, e.templatePaths)
 	res, err := rv.cache.graft(e, namespace, podJSON, func() (graftResult, error) {
-		return e.graftPod(pod, podJSON, w, namespace)
+		return e.graftPod(root, podJSON, w, namespace)
 	})
 	warnings := res.warnings
 	if err != nil {
@@ -154,6 +149,31 @@ func (rv *reviewer) graftPod(namespace string, podJSON []byte) (graftResult, []s
 			strings.Join(res.generated, ", "), namespace, namespace))
 	}
 	return res, warnings, nil
+}
+
+// readPod reads the request's Pod: as a node tree when the node path can
+// take it (nil otherwise), and the metadata that decides what it is
+// grafted as.
+func readPod(podJSON []byte) (*yaml.Node, podMeta, error) {
+	root, err := parseJSONNode(podJSON)
+	if err != nil || root.Kind != yaml.MappingNode {
+		root = nil
+	} else if meta, ok := podMetaOf(root); ok {
+		return root, meta, nil
+	}
+	// Whatever the nodes do not read plainly, encoding/json reads, and
+	// words the errors.
+	var pod object
+	if err := json.Unmarshal(podJSON, &pod); err != nil {
+		return nil, podMeta{}, fmt.Errorf("the request's object is not a JSON object: %w", err)
+	}
+	var meta podMeta
+	if raw, ok := pod["metadata"]; ok {
+		if err := json.Unmarshal(raw, &meta); err != nil {
+			return nil, podMeta{}, fmt.Errorf("metadata: %w", err)
+		}
+	}
+	return root, meta, nil
 }
 
 func (rv *reviewer) generatedIn(namespace string) bool {
