@@ -394,6 +394,9 @@ func scalarValue(n *yaml.Node) (scalarKind, string, error) {
 	if strings.HasPrefix(tag, "tag:yaml.org,2002:") {
 		tag = "!!" + tag[len("tag:yaml.org,2002:"):]
 	}
+	if (tag == "" || tag == "!!str") && v != "" && !resolveHint[v[0]] {
+		return scalarString, "", nil // most strings: neither YAML reads them as anything else
+	}
 	// yaml.v3 writes a scalar quoted (or as a block) when its style says
 	// so, when it holds a line break, and when it is a string that would
 	// read as something else plain; otherwise plain. It writes the tag
@@ -419,6 +422,16 @@ func scalarValue(n *yaml.Node) (scalarKind, string, error) {
 	}
 	return resolvePlain(v)
 }
+
+// resolveHint holds the first characters of every plain scalar that
+// yaml.v2 or yaml.v3 may resolve to something other than a string:
+// numbers, booleans, nulls, floats such as .inf, the merge key.
+var resolveHint = func() (t [256]bool) {
+	for _, c := range []byte("+-0123456789yYnNtTfFoO~.<") {
+		t[c] = true
+	}
+	return t
+}()
 
 // implicitTag is the tag yaml.v3 resolves a plain scalar to.
 func implicitTag(v string) string {
