@@ -204,15 +204,30 @@ func jsonString(s string) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Style: yaml.DoubleQuotedStyle, Tag: "!!str", Value: s}
 }
 
+// deepCopy copies the tree n into one allocation of nodes.
 func deepCopy(n *yaml.Node) *yaml.Node {
-	c := *n
-	if len(n.Content) > 0 {
-		c.Content = make([]*yaml.Node, len(n.Content))
-		for i, ch := range n.Content {
-			c.Content[i] = deepCopy(ch)
+	var count func(n *yaml.Node) int
+	count = func(n *yaml.Node) int {
+		c := 1
+		for _, ch := range n.Content {
+			c += count(ch)
 		}
+		return c
 	}
-	return &c
+	slab := make([]yaml.Node, 0, count(n))
+	var walk func(n *yaml.Node) *yaml.Node
+	walk = func(n *yaml.Node) *yaml.Node {
+		slab = append(slab, *n)
+		c := &slab[len(slab)-1]
+		if len(n.Content) > 0 {
+			c.Content = make([]*yaml.Node, len(n.Content))
+			for i, ch := range n.Content {
+				c.Content[i] = walk(ch)
+			}
+		}
+		return c
+	}
+	return walk(n)
 }
 
 // podMetaOf reads the podMeta of a Pod's node tree as encoding/json would

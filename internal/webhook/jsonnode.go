@@ -31,6 +31,17 @@ type jsonParser struct {
 	data  []byte
 	pos   int
 	depth int
+	slab  []yaml.Node // nodes are taken from here: one allocation for many
+}
+
+// node returns a new node holding n.
+func (p *jsonParser) node(n yaml.Node) *yaml.Node {
+	if len(p.slab) == cap(p.slab) {
+		// A Pod's JSON holds about one node per 14 bytes.
+		p.slab = make([]yaml.Node, 0, max(16, (len(p.data)-p.pos)/14))
+	}
+	p.slab = append(p.slab, n)
+	return &p.slab[len(p.slab)-1]
 }
 
 // parseJSONNode reads data, one JSON value, into a node tree.
@@ -78,20 +89,20 @@ func (p *jsonParser) value() (*yaml.Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &yaml.Node{Kind: yaml.ScalarNode, Style: yaml.DoubleQuotedStyle, Tag: "!!str", Value: s, Line: 1, Column: col}, nil
+		return p.node(yaml.Node{Kind: yaml.ScalarNode, Style: yaml.DoubleQuotedStyle, Tag: "!!str", Value: s, Line: 1, Column: col}), nil
 	case c == '-' || c >= '0' && c <= '9':
 		lit, err := p.number()
 		if err != nil {
 			return nil, err
 		}
-		n := &yaml.Node{Kind: yaml.ScalarNode, Value: lit, Line: 1, Column: col}
+		n := p.node(yaml.Node{Kind: yaml.ScalarNode, Value: lit, Line: 1, Column: col})
 		n.Tag = n.ShortTag() // !!int or !!float, as yaml.v3 resolves the literal
 		return n, nil
 	default:
 		for _, lit := range [...]struct{ text, tag string }{{"true", "!!bool"}, {"false", "!!bool"}, {"null", "!!null"}} {
 			if bytes.HasPrefix(p.data[p.pos:], []byte(lit.text)) {
 				p.pos += len(lit.text)
-				return &yaml.Node{Kind: yaml.ScalarNode, Tag: lit.tag, Value: lit.text, Line: 1, Column: col}, nil
+				return p.node(yaml.Node{Kind: yaml.ScalarNode, Tag: lit.tag, Value: lit.text, Line: 1, Column: col}), nil
 			}
 		}
 		return nil, p.errorf("unexpected character %q", c)
@@ -111,7 +122,7 @@ func (p *jsonParser) object(col int) (*yaml.Node, error) {
 	}
 	defer func() { p.depth-- }()
 	p.pos++ // {
-	n := &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle, Tag: "!!map", Line: 1, Column: col}
+	n := p.node(yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle, Tag: "!!map", Line: 1, Column: col})
 	p.space()
 	if p.pos < len(p.data) && p.data[p.pos] == '}' {
 		p.pos++
@@ -136,7 +147,7 @@ func (p *jsonParser) object(col int) (*yaml.Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Style: yaml.DoubleQuotedStyle, Tag: "!!str", Value: k, Line: 1, Column: kcol}, v)
+		n.Content = append(n.Content, p.node(yaml.Node{Kind: yaml.ScalarNode, Style: yaml.DoubleQuotedStyle, Tag: "!!str", Value: k, Line: 1, Column: kcol}), v)
 		p.space()
 		if p.pos >= len(p.data) {
 			return nil, p.errorf("unexpected end of input in an object")
@@ -164,7 +175,7 @@ func (p *jsonParser) array(col int) (*yaml.Node, error) {
 	}
 	defer func() { p.depth-- }()
 	p.pos++ // [
-	n := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle, Tag: "!!seq", Line: 1, Column: col}
+	n := p.node(yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle, Tag: "!!seq", Line: 1, Column: col})
 	p.space()
 	if p.pos < len(p.data) && p.data[p.pos] == ']' {
 		p.pos++
