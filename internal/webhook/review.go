@@ -140,7 +140,7 @@ func (rv *reviewer) graftPod(namespace string, podJSON []byte) (graftResult, []s
 	res, err := rv.cache.graft(e, namespace, podJSON, func() (graftResult, error) {
 		return e.graftPod(root, podJSON, w, namespace)
 	})
-	warnings := res.warnings
+	warnings := slices.Clip(res.warnings) // a cached result is shared: appending must not write into it
 	if err != nil {
 		return graftResult{}, warnings, err
 	}
