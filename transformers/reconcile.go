@@ -170,9 +170,9 @@ func (g *Graft) warnClaimTemplates(p *pod, old *Entry, before snapshot, targeted
 		was = old.ClaimTemplates
 	}
 	after := map[string]uint64{}
-	if targeted && p.entry != nil {
+	if targeted && p.entry != nil && len(p.entry.ClaimTemplates) > 0 {
 		now = p.entry.ClaimTemplates
-		after = p.parts(p.entry)
+		after = p.parts(p.entry) // fingerprints every part: only when there is a claim template to compare
 	}
 	var what []string
 	for _, name := range now {

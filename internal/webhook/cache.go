@@ -17,11 +17,11 @@ type graftCache struct {
 	cur, old map[cacheKey]cachedGraft
 }
 
-// cacheKey is a document under one set of configs: a reload makes a new
-// engine, and the old one's entries age out.
+// cacheKey is a Pod in a namespace under one set of configs: a reload
+// makes a new engine, and the old one's entries age out.
 type cacheKey struct {
 	engine *engine
-	doc    [sha256.Size]byte
+	pod    [sha256.Size]byte
 }
 
 type cachedGraft struct {
@@ -36,13 +36,18 @@ func newGraftCache(size int) *graftCache {
 	return &graftCache{size: size, cur: map[cacheKey]cachedGraft{}, old: map[cacheKey]cachedGraft{}}
 }
 
-// graft is e.graft(doc), from the cache when it holds it. A nil cache
-// always grafts.
-func (c *graftCache) graft(e *engine, doc []byte) (graftResult, error) {
+// graft is graft(), the graft of pod in namespace under e, from the cache
+// when it holds it. A nil cache always grafts.
+func (c *graftCache) graft(e *engine, namespace string, pod []byte, graft func() (graftResult, error)) (graftResult, error) {
 	if c == nil {
-		return e.graft(doc)
+		return graft()
 	}
-	key := cacheKey{engine: e, doc: sha256.Sum256(doc)}
+	h := sha256.New()
+	h.Write([]byte(namespace))
+	h.Write([]byte{0})
+	h.Write(pod)
+	key := cacheKey{engine: e}
+	h.Sum(key.pod[:0])
 	c.mu.Lock()
 	hit, ok := c.cur[key]
 	if !ok {
@@ -54,7 +59,7 @@ func (c *graftCache) graft(e *engine, doc []byte) (graftResult, error) {
 	if ok {
 		return hit.res, hit.err
 	}
-	res, err := e.graft(doc)
+	res, err := graft()
 	c.mu.Lock()
 	c.put(key, cachedGraft{res: res, err: err})
 	c.mu.Unlock()

@@ -34,8 +34,12 @@ type engine struct {
 
 // graftResult is what grafting one workload gave.
 type graftResult struct {
-	// doc is the grafted workload as JSON; nil when nothing changed.
+	// doc is the grafted workload (engine.graft) or Pod (the slow path of
+	// engine.graftPod) as JSON; nil when nothing changed.
 	doc []byte
+	// patch is the JSONPatch from the request's Pod to the grafted one
+	// (engine.graftPod's node path); nil when nothing changed.
+	patch []byte
 	// generated names the ConfigMaps, Secrets and PersistentVolumeClaims
 	// the graft needs in the workload's namespace ("ConfigMap ns/name"),
 	// which admission cannot create (podgraft generate prints them).

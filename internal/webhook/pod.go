@@ -46,12 +46,14 @@ type podMeta struct {
 	Name            string            `json:"name"`
 	Labels          map[string]string `json:"labels"`
 	Annotations     map[string]string `json:"annotations"`
-	OwnerReferences []struct {
-		APIVersion string `json:"apiVersion"`
-		Kind       string `json:"kind"`
-		Name       string `json:"name"`
-		Controller *bool  `json:"controller"`
-	} `json:"ownerReferences"`
+	OwnerReferences []ownerReference  `json:"ownerReferences"`
+}
+
+type ownerReference struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Name       string `json:"name"`
+	Controller *bool  `json:"controller"`
 }
 
 // mirrorAnnotation marks the API server's copy of a static Pod, which the

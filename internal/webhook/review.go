@@ -11,6 +11,7 @@ import (
 	"gomodules.xyz/jsonpatch/v2"
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // Outcomes of a review, the label of the requests metric.
@@ -106,11 +107,11 @@ func (rv *reviewer) admit(req *admissionv1.AdmissionRequest) (*admissionv1.Admis
 // patch grafts the Pod and returns the JSONPatch from the request's object
 // to the grafted one, or nil when there is nothing to change.
 func (rv *reviewer) patch(namespace string, raw []byte) ([]byte, []string, error) {
-	grafted, warnings, err := rv.graftPod(namespace, raw)
-	if err != nil || grafted == nil {
-		return nil, warnings, err
+	res, warnings, err := rv.graftPod(namespace, raw)
+	if err != nil || res.patch != nil || res.doc == nil {
+		return res.patch, warnings, err
 	}
-	ops, err := jsonpatch.CreatePatch(raw, grafted)
+	ops, err := jsonpatch.CreatePatch(raw, res.doc)
 	if err != nil {
 		return nil, warnings, fmt.Errorf("computing the patch: %w", err)
 	}
@@ -124,42 +125,55 @@ func (rv *reviewer) patch(namespace string, raw []byte) ([]byte, []string, error
 var errMirrorPod = errors.New("a mirror Pod")
 
 // graftPod grafts a Pod (JSON, as the request carries it) in namespace. It
-// returns the grafted Pod as JSON, or nil when nothing changed, and the
-// warnings for the response.
-func (rv *reviewer) graftPod(namespace string, podJSON []byte) ([]byte, []string, error) {
-	var pod object
-	if err := json.Unmarshal(podJSON, &pod); err != nil {
-		return nil, nil, fmt.Errorf("the request's object is not a JSON object: %w", err)
-	}
-	var meta podMeta
-	if raw, ok := pod["metadata"]; ok {
-		if err := json.Unmarshal(raw, &meta); err != nil {
-			return nil, nil, fmt.Errorf("metadata: %w", err)
-		}
+// returns the patch or the grafted Pod (see graftResult), and the warnings
+// for the response.
+func (rv *reviewer) graftPod(namespace string, podJSON []byte) (graftResult, []string, error) {
+	root, meta, err := readPod(podJSON)
+	if err != nil {
+		return graftResult{}, nil, err
 	}
 	if _, ok := meta.Annotations[mirrorAnnotation]; ok {
-		return nil, nil, errMirrorPod
+		return graftResult{}, nil, errMirrorPod
 	}
 	e := rv.engine()
 	w := workloadOf(meta, e.templatePaths)
-	doc, err := wrap(pod, w, namespace)
+	res, err := rv.cache.graft(e, namespace, podJSON, func() (graftResult, error) {
+		return e.graftPod(root, podJSON, w, namespace)
+	})
+	warnings := slices.Clip(res.warnings) // a cached result is shared: appending must not write into it
 	if err != nil {
-		return nil, nil, err
-	}
-	res, err := rv.cache.graft(e, doc)
-	warnings := res.warnings
-	if err != nil {
-		return nil, warnings, err
+		return graftResult{}, warnings, err
 	}
 	if len(res.generated) > 0 && !rv.generatedIn(namespace) {
 		warnings = append(warnings, fmt.Sprintf("podgraft: the Pod mounts %s, which admission cannot create: apply the output of `podgraft generate --namespace %s` with the webhook's configs (and add %s to the webhook's --generated-namespaces)",
 			strings.Join(res.generated, ", "), namespace, namespace))
 	}
-	if res.doc == nil {
-		return nil, warnings, nil
+	return res, warnings, nil
+}
+
+// readPod reads the request's Pod: as a node tree when the node path can
+// take it (nil otherwise), and the metadata that decides what it is
+// grafted as.
+func readPod(podJSON []byte) (*yaml.Node, podMeta, error) {
+	root, err := parseJSONNode(podJSON)
+	if err != nil || root.Kind != yaml.MappingNode {
+		root = nil
+	} else if meta, ok := podMetaOf(root); ok {
+		return root, meta, nil
 	}
-	grafted, err := unwrap(pod, res.doc, w)
-	return grafted, warnings, err
+	// Whatever the nodes do not read plainly, encoding/json reads, and
+	// words the errors.
+	var pod object
+	if err := json.Unmarshal(podJSON, &pod); err != nil {
+		return nil, podMeta{}, fmt.Errorf("the request's object is not a JSON object: %w", err)
+	}
+	var meta podMeta
+	if raw, ok := pod["metadata"]; ok {
+		if err := json.Unmarshal(raw, &meta); err != nil {
+			return nil, podMeta{}, fmt.Errorf("metadata: %w", err)
+		}
+	}
+	return root, meta, nil
 }
 
 func (rv *reviewer) generatedIn(namespace string) bool {
