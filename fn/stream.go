@@ -142,6 +142,9 @@ func locate(results framework.Results, file string, index int) {
 // graftDocument parses one document and runs the grafts on it. It returns
 // no document for one without content (see ParseDocument).
 func graftDocument(e *transformers.Engine, raw []byte, limits guard.Limits) (*document, framework.Results, error) {
+	if readHeaders && passes(e, raw, limits) {
+		return &document{raw: raw}, nil, nil // nothing needs more than its header
+	}
 	doc, err := ParseDocument(raw)
 	if err != nil || doc == nil {
 		return nil, nil, err

@@ -1,0 +1,137 @@
+package fn
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// run grafts input with the configs in files, with or without the header
+// scan: what it writes, its results and its error, as text.
+func runWithHeaders(t *testing.T, on bool, mode Mode, files []string, input []byte) string {
+	t.Helper()
+	was := readHeaders
+	readHeaders = on
+	defer func() { readHeaders = was }()
+	var configs []*Config
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		cs, err := decodeConfigStream(bytes.NewReader(b), f, filepath.Dir(f), Options{}.Limits.WithDefaults())
+		if err != nil {
+			return "config error: " + err.Error()
+		}
+		configs = append(configs, cs...)
+	}
+	e, err := NewEngine(configs, Options{Mode: mode})
+	if err != nil {
+		return "engine error: " + err.Error()
+	}
+	var out bytes.Buffer
+	results, err := WriteStream(Options{Mode: mode}, e, []Input{{Name: "in", Reader: bytes.NewReader(input)}}, &out)
+	return fmt.Sprintf("output:\n%s\nresults: %v\nerror: %v", out.String(), results, err)
+}
+
+// Reading only the header of the documents nothing needs changes nothing:
+// every golden input and the bench generator's output (several seeds),
+// under every golden config, applied and removed, give the same output,
+// results and errors as parsing every document whole.
+func TestHeaderScanChangesNothing(t *testing.T) {
+	inputs := map[string][]byte{}
+	for _, pattern := range []string{"../testdata/*/*/input.yaml", "../testdata/*/*/expected.yaml"} {
+		files, err := filepath.Glob(pattern)
+		require.NoError(t, err)
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			require.NoError(t, err)
+			inputs[f] = b
+		}
+	}
+	if !testing.Short() {
+		bin := filepath.Join(t.TempDir(), "gen")
+		out, err := exec.Command("go", "build", "-o", bin, "../bench/gen").CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		for _, seed := range []int{1, 2, 3} {
+			b, err := exec.Command(bin, "-n", "60", "-seed", fmt.Sprint(seed)).Output()
+			require.NoError(t, err)
+			inputs[fmt.Sprintf("bench/gen -seed %d", seed)] = b
+		}
+	}
+	passed := 0
+	for name, input := range inputs {
+		// The input's own case config, and the bench configs, on it.
+		cfgs := [][]string{{"../bench/testdata/graft.yaml"}, {"../examples/web-with-proxy/graft.yaml"}}
+		if own := filepath.Join(filepath.Dir(name), "config.yaml"); fileExists(own) {
+			cfgs = append(cfgs, []string{own})
+		}
+		for _, files := range cfgs {
+			for _, mode := range []Mode{Apply, Remove, Check} {
+				want := runWithHeaders(t, false, mode, files, input)
+				got := runWithHeaders(t, true, mode, files, input)
+				require.Equal(t, want, got, "%s with %v (mode %v)", name, files, mode)
+			}
+		}
+		for _, raw := range splitStream(input) {
+			if header(raw) != nil {
+				passed++
+			}
+		}
+	}
+	require.Greater(t, passed, 300, "the header scan reads most documents")
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// splitStream splits a stream as WriteStream reads it.
+func splitStream(b []byte) [][]byte {
+	var out [][]byte
+	r := NewDocumentReader(bytes.NewReader(b))
+	for {
+		raw, err := r.Read()
+		if err != nil {
+			return out
+		}
+		out = append(out, bytes.Clone(raw))
+	}
+}
+
+// The header scan reads apiVersion, kind and metadata of block documents
+// of plain keys, and gives up on anything else.
+func TestHeader(t *testing.T) {
+	head := header([]byte("# Source: x\napiVersion: v1\nkind: Service\nmetadata:\n  name: web # the name\n  labels: {app: web}\n# between\nspec:\n  ports: [{port: 80}]\ndata: |\n  kind: x\n"))
+	require.NotNil(t, head)
+	require.Equal(t, "v1", head.GetApiVersion())
+	require.Equal(t, "Service", head.GetKind())
+	require.Equal(t, "web", head.GetName())
+	require.Equal(t, map[string]string{"app": "web"}, head.GetLabels())
+	require.Nil(t, head.Field("spec"), "only the header")
+	require.NotNil(t, header([]byte("apiVersion: v1\r\nkind: ConfigMap\r\n")), "CRLF")
+	for name, doc := range map[string]string{
+		"JSON":                 `{"apiVersion": "v1", "kind": "Service"}`,
+		"a list":               "- apiVersion: v1\n  kind: Service\n",
+		"a quoted key":         "\"apiVersion\": v1\nkind: Service\n",
+		"a duplicate key":      "apiVersion: v1\nkind: Service\nkind: ConfigMap\n",
+		"no kind":              "apiVersion: v1\nmetadata: {name: x}\n",
+		"a document start":     "---\napiVersion: v1\nkind: Service\n",
+		"a directive":          "%YAML 1.1\n---\napiVersion: v1\nkind: Service\n",
+		"a complex key":        "? apiVersion\n: v1\nkind: Service\n",
+		"a header that breaks": "apiVersion: v1\nkind: Service\nmetadata: {name: [x}\n",
+		"an undefined alias":   "apiVersion: v1\nkind: Service\nmetadata: *m\n",
+		"empty":                "",
+		"comments only":        "# nothing\n",
+	} {
+		require.Nil(t, header([]byte(doc)), name)
+	}
+	require.False(t, plainText([]byte("a: &x 1\nb: *x\n")), "aliases are read whole")
+	require.False(t, plainText([]byte("a: caf\xc3\xa9\n")), "so is anything but printable ASCII")
+	require.False(t, plainText([]byte("a:\tb\n")))
+	require.True(t, plainText([]byte("a: \"*\"\nb: x\r\n")), "an alias sign alone is no alias")
+}
