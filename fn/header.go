@@ -2,6 +2,7 @@ package fn
 
 import (
 	"bytes"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -78,6 +79,23 @@ func plainText(raw []byte) bool {
 // key twice, or whose header does not parse alone. (passes has already
 // turned away tabs, a byte order mark and anything else but plain text.)
 func header(raw []byte) *yaml.RNode {
+	head := headerText(raw)
+	if head == nil {
+		return nil
+	}
+	if n := simpleHeader(head); n != nil {
+		return yaml.NewRNode(n)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(head, &doc); err != nil || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	return yaml.NewRNode(doc.Content[0])
+}
+
+// headerText returns the lines of raw's apiVersion, kind and metadata,
+// or nil (see header).
+func headerText(raw []byte) []byte {
 	if len(raw) == 0 {
 		return nil
 	}
@@ -115,11 +133,7 @@ func header(raw []byte) *yaml.RNode {
 	if !seen[0] || !seen[1] {
 		return nil
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(head, &doc); err != nil || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil
-	}
-	return yaml.NewRNode(doc.Content[0])
+	return head
 }
 
 // headerKeys are the top-level keys header keeps, by index.
@@ -148,4 +162,116 @@ func topKey(line []byte) int {
 		}
 	}
 	return len(headerKeys)
+}
+
+// simpleHeader reads the usual header without yaml.v3, which costs as much
+// for a header as for a small document: keys and plain string values, in
+// mappings at most two deep under a top-level key ("metadata:",
+// "labels:", "app: web"). It returns nil for anything else (comments,
+// quotes, flow style, values YAML reads as other than a string, a key
+// twice), which yaml.v3 then reads.
+func simpleHeader(head []byte) *yaml.Node {
+	// open holds the open mappings and the indentation of their keys.
+	type level struct {
+		m      *yaml.Node
+		indent int
+	}
+	open := []level{{&yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}, 0}}
+	var pending *yaml.Node // the mapping a "key:" line opened, still empty
+	for len(head) > 0 {
+		line := head
+		if end := bytes.IndexByte(head, '\n'); end >= 0 {
+			line, head = head[:end], head[end+1:]
+		} else {
+			head = nil
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		indent := 0
+		for indent < len(line) && line[indent] == ' ' {
+			indent++
+		}
+		if indent == len(line) {
+			continue // blank
+		}
+		key, value, ok := simplePair(line[indent:])
+		if !ok {
+			return nil
+		}
+		if pending != nil {
+			if indent <= open[len(open)-1].indent || len(open) == 3 {
+				return nil // "key:" with no value, or deeper than the usual header
+			}
+			open = append(open, level{pending, indent})
+			pending = nil
+		}
+		for len(open) > 1 && indent < open[len(open)-1].indent {
+			open = open[:len(open)-1]
+		}
+		m := open[len(open)-1].m
+		if indent != open[len(open)-1].indent {
+			return nil
+		}
+		for i := 0; i < len(m.Content); i += 2 {
+			if m.Content[i].Value == key {
+				return nil
+			}
+		}
+		var v *yaml.Node
+		if value == "" {
+			v = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+			pending = v
+		} else {
+			v = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value}
+		}
+		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, v)
+	}
+	if pending != nil {
+		return nil
+	}
+	return open[0].m
+}
+
+// simplePair splits "key: value" or "key:" of plain keys and values that
+// YAML reads as strings.
+func simplePair(b []byte) (key, value string, ok bool) {
+	colon := bytes.IndexByte(b, ':')
+	if colon <= 0 || !simpleWord(b[:colon], false) {
+		return "", "", false
+	}
+	rest := b[colon+1:]
+	if len(rest) == 0 {
+		return string(b[:colon]), "", true
+	}
+	if rest[0] != ' ' {
+		return "", "", false
+	}
+	rest = rest[1:]
+	if !simpleWord(rest, true) {
+		return "", "", false
+	}
+	return string(b[:colon]), string(rest), true
+}
+
+// simpleWord: letters, digits and "._/-"; a value must start with a
+// letter and not be one YAML 1.1 reads as a boolean or null.
+func simpleWord(b []byte, value bool) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '/' || c == '-') {
+			return false
+		}
+	}
+	if !value {
+		return true
+	}
+	if c := b[0]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+		return false
+	}
+	switch strings.ToLower(string(b)) {
+	case "y", "n", "yes", "no", "true", "false", "on", "off", "null":
+		return false
+	}
+	return true
 }

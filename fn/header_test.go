@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // run grafts input with the configs in files, with or without the header
@@ -134,4 +135,36 @@ func TestHeader(t *testing.T) {
 	require.False(t, plainText([]byte("a: caf\xc3\xa9\n")), "so is anything but printable ASCII")
 	require.False(t, plainText([]byte("a:\tb\n")))
 	require.True(t, plainText([]byte("a: \"*\"\nb: x\r\n")), "an alias sign alone is no alias")
+}
+
+// The usual header, read without yaml.v3, is what yaml.v3 reads: on every
+// document of the golden inputs and the bench generator's output that
+// simpleHeader reads at all.
+func TestSimpleHeaderReadsAsYAML(t *testing.T) {
+	files, err := filepath.Glob("../testdata/*/*/*.yaml")
+	require.NoError(t, err)
+	read := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, raw := range splitStream(b) {
+			head := headerText(raw)
+			n := simpleHeader(head)
+			if head == nil || n == nil {
+				continue
+			}
+			read++
+			var doc yaml.Node
+			require.NoError(t, yaml.Unmarshal(head, &doc), "%s:\n%s", f, head)
+			want := yaml.NewRNode(doc.Content[0]).MustString()
+			require.Equal(t, want, yaml.NewRNode(n).MustString(), "%s", f)
+		}
+	}
+	require.Greater(t, read, 100)
+	for _, text := range []string{
+		"kind: true\n", "kind: 1.2\n", "kind: \"x\"\n", "kind: x # c\n", "metadata:\n", "a:\n  b:\n    c:\n      d: x\n",
+		"a: x\na: y\n", "a:\n  b: x\n c: y\n", "a: {b: c}\n", "a: x:y\n",
+	} {
+		require.Nil(t, simpleHeader([]byte(text)), "%q is for yaml.v3", text)
+	}
 }
