@@ -27,17 +27,17 @@ var (
 	mountMarks = [][]byte{[]byte("configMap"), []byte("secret"), []byte("persistentVolumeClaim")}
 )
 
-// passes reports whether raw can go out unread: see Engine.Passes. It
-// must also be a document the full parse could not refuse for its size,
-// nesting, aliases or encoding: one whose every error the header would
-// show.
-func passes(e *transformers.Engine, raw []byte, limits guard.Limits) bool {
+// passes says whether raw can go out unread (see Engine.Passes), with
+// its header. It must also be a document the full parse could not refuse
+// for its size, nesting, aliases or encoding: one whose every error the
+// header would show.
+func passes(e *transformers.Engine, raw []byte, limits guard.Limits) (transformers.Passage, *yaml.RNode) {
 	if len(raw) >= guard.MaxDepth || int64(len(raw)) >= limits.Nodes || !plainText(raw) || bytes.Contains(raw, podgraftMark) {
-		return false
+		return transformers.Read, nil
 	}
 	head := header(raw)
 	if head == nil || checkOne(head) != nil {
-		return false // parsed whole, the document gets its error
+		return transformers.Read, nil // parsed whole, the document gets its error
 	}
 	mounts := false
 	for _, m := range mountMarks {
@@ -46,7 +46,7 @@ func passes(e *transformers.Engine, raw []byte, limits guard.Limits) bool {
 			break
 		}
 	}
-	return e.Passes(head, mounts)
+	return e.Passes(head, mounts), head
 }
 
 // plainText reports whether raw is printable ASCII in lines, without

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/podgraft/podgraft/transformers"
 )
 
 // run grafts input with the configs in files, with or without the header
@@ -167,4 +169,31 @@ func TestSimpleHeaderReadsAsYAML(t *testing.T) {
 	} {
 		require.Nil(t, simpleHeader([]byte(text)), "%q is for yaml.v3", text)
 	}
+}
+
+// A workload that goes through unread still counts for fronting: a
+// Service that selects it and a fronted pod is not re-pointed, as when
+// every document is parsed (testdata/fronts/also-selects-untargeted, whose
+// untargeted workload the header scan lets through).
+func TestUnreadWorkloadStillCountsForFronting(t *testing.T) {
+	dir := "../testdata/fronts/also-selects-untargeted"
+	input, err := os.ReadFile(filepath.Join(dir, "input.yaml"))
+	require.NoError(t, err)
+	cfg := filepath.Join(dir, "config.yaml")
+	b, err := os.ReadFile(cfg)
+	require.NoError(t, err)
+	configs, err := decodeConfigStream(bytes.NewReader(b), cfg, dir, Options{}.Limits.WithDefaults())
+	require.NoError(t, err)
+	e, err := NewEngine(configs, Options{})
+	require.NoError(t, err)
+	unread := 0
+	for _, raw := range splitStream(input) {
+		if p, _ := passes(e, raw, Options{}.Limits.WithDefaults()); p == transformers.PassUnlessFronted {
+			unread++
+		}
+	}
+	require.Equal(t, 1, unread, "the untargeted workload goes through unread")
+	got := runWithHeaders(t, true, Apply, []string{cfg}, input)
+	require.Contains(t, got, "the Service also selects")
+	require.Equal(t, runWithHeaders(t, false, Apply, []string{cfg}, input), got)
 }

@@ -304,6 +304,9 @@ func (p *Plan) selectedPods(svc *yaml.RNode) (targeted, others []podInfo) {
 			others = append(others, pod)
 		}
 	}
+	if len(targeted) > 0 && p.readUnread(ns, set) {
+		return p.selectedPods(svc) // with the pods just read
+	}
 	return targeted, others
 }
 
