@@ -36,7 +36,7 @@ func passes(e *transformers.Engine, raw []byte, limits guard.Limits) (transforme
 		return transformers.Read, nil
 	}
 	head := header(raw)
-	if head == nil || checkOne(head) != nil {
+	if head == nil || checkOne(head) != nil || IsResourceList(head) {
 		return transformers.Read, nil // parsed whole, the document gets its error
 	}
 	mounts := false

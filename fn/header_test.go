@@ -133,6 +133,14 @@ func TestHeader(t *testing.T) {
 	} {
 		require.Nil(t, header([]byte(doc)), name)
 	}
+	e, err := NewEngine(nil, Options{})
+	require.NoError(t, err)
+	for _, doc := range []string{"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n", "apiVersion: v1\nkind: List\nitems: []\n"} {
+		p, _ := passes(e, []byte(doc), Options{}.Limits.WithDefaults())
+		require.Equal(t, transformers.Read, p, "read whole: %s", doc)
+	}
+	p, _ := passes(e, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"), Options{}.Limits.WithDefaults())
+	require.Equal(t, transformers.Pass, p)
 	require.False(t, plainText([]byte("a: &x 1\nb: *x\n")), "aliases are read whole")
 	require.False(t, plainText([]byte("a: caf\xc3\xa9\n")), "so is anything but printable ASCII")
 	require.False(t, plainText([]byte("a:\tb\n")))
