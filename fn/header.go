@@ -109,8 +109,8 @@ func headerText(raw []byte) []byte {
 		}
 		line := raw[p : p+end]
 		p += end
-		switch c := line[0]; {
-		case c == ' ' || c == '\n' || c == '\r' || c == '#':
+		switch line[0] {
+		case ' ', '\n', '\r', '#':
 			// indented, blank or a comment: part of the current key's
 			// lines, so that its text parses as it does in place
 		default:
@@ -149,7 +149,7 @@ func topKey(line []byte) int {
 		return -1
 	}
 	for _, c := range line[:colon] {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '/' || c == '-') {
+		if !wordByte(c) {
 			return -1
 		}
 	}
@@ -259,14 +259,14 @@ func simpleWord(b []byte, value bool) bool {
 		return false
 	}
 	for _, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '/' || c == '-') {
+		if !wordByte(c) {
 			return false
 		}
 	}
 	if !value {
 		return true
 	}
-	if c := b[0]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+	if !letter(b[0]) {
 		return false
 	}
 	switch strings.ToLower(string(b)) {
@@ -274,4 +274,11 @@ func simpleWord(b []byte, value bool) bool {
 		return false
 	}
 	return true
+}
+
+func letter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// wordByte: a letter, a digit or one of "._/-".
+func wordByte(c byte) bool {
+	return letter(c) || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '/' || c == '-'
 }
