@@ -106,3 +106,67 @@ func TestFidelityRemoveInAnyOrder(t *testing.T) {
 		})
 	}
 }
+
+// A fronted Service whose annotations were empty or null gets them back
+// as written when the graft is removed. Standalone only: in KRM mode,
+// kyaml's reader drops a resource's empty annotations before podgraft
+// sees them.
+func TestFidelityRemoveRestoresServiceAnnotations(t *testing.T) {
+	const workload = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+        - name: web
+          image: shop/web:1.2
+          ports:
+            - name: http
+              containerPort: 3000
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+`
+	const service = `spec:
+  selector:
+    app: web
+  ports:
+    - port: 80
+      targetPort: http
+`
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "graft.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte(`apiVersion: podgraft.dev/v1alpha1
+kind: PodGraft
+metadata:
+  name: edge
+spec:
+  requireReadinessProbe: "off"
+  sidecars:
+    - name: nginx
+      image: nginx:1.27-alpine
+      ports:
+        - {name: proxy, containerPort: 8080}
+      fronts: {port: http, via: proxy}
+`), 0o644))
+	for _, annotations := range []string{"  annotations: {}\n", "  annotations: null\n", "  annotations:\n", "  annotations: ~ # none\n"} {
+		input := workload + annotations + service
+		out, stderr, code := runCLI(t, []byte(input), "-c", cfg, "-")
+		require.Equal(t, 0, code, "stderr: %s", stderr)
+		require.Contains(t, out, "targetPort: proxy", "the Service is fronted")
+		require.Contains(t, out, `"found":{"metadata.annotations":`)
+		again, _, code := runCLI(t, []byte(out), "-c", cfg, "-")
+		require.Equal(t, 0, code)
+		require.Equal(t, out, again, "a second run changes nothing")
+		removed, stderr, code := runCLI(t, []byte(out), "--remove", "-c", cfg, "-")
+		require.Equal(t, 0, code, "stderr: %s", stderr)
+		require.Equal(t, input, removed, "--remove gives %q back", annotations)
+	}
+}
