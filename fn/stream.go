@@ -37,6 +37,8 @@ type document struct {
 	// Services; changed says a graft changed one already, which then stays
 	// parsed.
 	held, changed bool
+	// owned says raw is the document's own copy, not the reader's buffer.
+	owned bool
 }
 
 // RunStream grafts a plain multi-document stream. It handles one document
@@ -94,7 +96,7 @@ func WriteStream(opts Options, e *transformers.Engine, inputs []Input, w io.Writ
 				}
 				d.doc, d.node, d.orig = nil, nil, nil
 			}
-			if d.doc == nil {
+			if d.doc == nil && !d.owned {
 				// Keep exactly the bytes: the reader's and the encoder's
 				// buffers have up to twice the capacity.
 				d.raw = bytes.Clone(d.raw)
@@ -142,6 +144,23 @@ func locate(results framework.Results, file string, index int) {
 // graftDocument parses one document and runs the grafts on it. It returns
 // no document for one without content (see ParseDocument).
 func graftDocument(e *transformers.Engine, raw []byte, limits guard.Limits) (*document, framework.Results, error) {
+	if readHeaders {
+		switch passage, head := passes(e, raw, limits); passage {
+		case transformers.Pass:
+			return &document{raw: raw}, nil, nil // nothing needs more than its header
+		case transformers.PassUnlessFronted:
+			raw = bytes.Clone(raw) // kept for the end: not the reader's buffer
+			e.NoteUnread(head, raw, func() (*yaml.RNode, error) {
+				doc, err := ParseDocument(raw)
+				if err != nil || doc == nil {
+					return nil, err
+				}
+				r := yaml.NewRNode(doc.Content[0])
+				return r, checkResource(r, limits)
+			})
+			return &document{raw: raw, owned: true}, nil, nil
+		}
+	}
 	doc, err := ParseDocument(raw)
 	if err != nil || doc == nil {
 		return nil, nil, err

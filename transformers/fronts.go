@@ -48,6 +48,9 @@ type portRef struct {
 // number when unnamed). A nil value means the port had no targetPort.
 type ServiceEntry struct {
 	TargetPorts map[string]*intstr.IntOrString `json:"targetPorts"`
+	// Found is as in Entry: the Service's annotations, as written, when
+	// they were empty or null before a graft's record went in.
+	Found map[string]string `json:"found,omitempty"`
 }
 
 // podInfo is what fronting needs to know about one pod template.
@@ -203,6 +206,7 @@ func (p *Plan) frontService(svc *yaml.RNode, out *Finished) {
 	if entry == nil {
 		entry = &ServiceEntry{}
 	}
+	found := serviceFound(svc, rec) // before any edit
 	if entry.TargetPorts == nil {
 		entry.TargetPorts = map[string]*intstr.IntOrString{}
 	}
@@ -264,10 +268,11 @@ func (p *Plan) frontService(svc *yaml.RNode, out *Finished) {
 		if _, had := rec[g.Name]; !had {
 			changed = true
 		}
+		entry.Found = found
 		rec[g.Name] = entry
 	}
 	if changed {
-		rec.save(svc)
+		rec.save(svc, found)
 		out.Changed[svc] = true
 	}
 }
@@ -303,6 +308,9 @@ func (p *Plan) selectedPods(svc *yaml.RNode) (targeted, others []podInfo) {
 		} else {
 			others = append(others, pod)
 		}
+	}
+	if len(targeted) > 0 && p.readUnread(ns, set) {
+		return p.selectedPods(svc) // with the pods just read
 	}
 	return targeted, others
 }
@@ -464,14 +472,15 @@ func loadServiceRecord(svc *yaml.RNode) (serviceRecord, error) {
 
 // save writes the record, or takes the annotation (and an annotations map
 // left empty) out when no graft is left.
-func (rec serviceRecord) save(svc *yaml.RNode) {
+// found is what the grafts found there (ServiceEntry.Found).
+func (rec serviceRecord) save(svc *yaml.RNode, found map[string]string) {
 	meta := node.Lookup(svc.YNode(), "metadata")
 	if meta == nil {
 		return
 	}
 	if len(rec) == 0 {
 		node.Remove(node.Lookup(meta, "annotations"), RecordAnnotation)
-		node.RemoveIfEmpty(meta, "annotations")
+		removeIfEmpty(meta, "annotations", found, foundAnnotations)
 		return
 	}
 	b, _ := json.Marshal(rec) // maps of plain values always marshal

@@ -40,6 +40,9 @@ type Plan struct {
 	// the input mounts, by key.
 	refs    map[string][]generatedRef
 	mounted map[string]bool
+	// unread are, by namespace, the workloads that went through unread
+	// (NoteUnread): a fronted Service reads the ones it may select.
+	unread map[string][]unreadPod
 }
 
 // uses is what one workload needs of its graft's plan.

@@ -169,10 +169,15 @@ func (g *Graft) warnClaimTemplates(p *pod, old *Entry, before snapshot, targeted
 	if old != nil {
 		was = old.ClaimTemplates
 	}
-	after := map[string]uint64{}
-	if targeted && p.entry != nil && len(p.entry.ClaimTemplates) > 0 {
+	if targeted && p.entry != nil {
 		now = p.entry.ClaimTemplates
-		after = p.parts(p.entry) // fingerprints every part: only when there is a claim template to compare
+	}
+	if len(was) == 0 && len(now) == 0 {
+		return // the common case: no fingerprints to take
+	}
+	after := map[string]uint64{}
+	if targeted && p.entry != nil {
+		after = p.parts(p.entry)
 	}
 	var what []string
 	for _, name := range now {

@@ -203,3 +203,23 @@ func removeIfEmpty(m *yaml.Node, key string, found map[string]string, foundKey s
 	}
 	node.RemoveIfEmpty(m, key)
 }
+
+// serviceFound is foundEmpty for a Service's record: its annotations, as
+// written, when they are empty or null, and what its entries found.
+func serviceFound(svc *yaml.RNode, rec serviceRecord) map[string]string {
+	found := map[string]string{}
+	for _, e := range rec {
+		for k, v := range e.Found {
+			found[k] = v
+		}
+	}
+	if v := node.Lookup(node.Lookup(svc.YNode(), "metadata"), "annotations"); v != nil && emptyOrNull(v) {
+		if text, ok := storedText(v); ok {
+			found[foundAnnotations] = text
+		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	return found
+}

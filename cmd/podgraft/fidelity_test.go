@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -103,6 +104,107 @@ func TestFidelityRemoveInAnyOrder(t *testing.T) {
 				out = run(t, []byte(out), "--remove", "-c", order[1])
 				require.Equal(t, string(input), out, "removed %s, then %s", filepath.Base(order[0]), filepath.Base(order[1]))
 			}
+		})
+	}
+}
+
+// A fronted Service whose annotations were empty or null gets them back
+// as written when the graft is removed. Standalone only: in KRM mode,
+// kyaml's reader drops a resource's empty annotations before podgraft
+// sees them.
+func TestFidelityRemoveRestoresServiceAnnotations(t *testing.T) {
+	const workload = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+        - name: web
+          image: shop/web:1.2
+          ports:
+            - name: http
+              containerPort: 3000
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+`
+	const service = `spec:
+  selector:
+    app: web
+  ports:
+    - port: 80
+      targetPort: http
+`
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "graft.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte(`apiVersion: podgraft.dev/v1alpha1
+kind: PodGraft
+metadata:
+  name: edge
+spec:
+  requireReadinessProbe: "off"
+  sidecars:
+    - name: nginx
+      image: nginx:1.27-alpine
+      ports:
+        - {name: proxy, containerPort: 8080}
+      fronts: {port: http, via: proxy}
+`), 0o644))
+	for _, annotations := range []string{"  annotations: {}\n", "  annotations: null\n", "  annotations:\n", "  annotations: ~ # none\n"} {
+		input := workload + annotations + service
+		out, stderr, code := runCLI(t, []byte(input), "-c", cfg, "-")
+		require.Equal(t, 0, code, "stderr: %s", stderr)
+		require.Contains(t, out, "targetPort: proxy", "the Service is fronted")
+		require.Contains(t, out, `"found":{"metadata.annotations":`)
+		again, _, code := runCLI(t, []byte(out), "-c", cfg, "-")
+		require.Equal(t, 0, code)
+		require.Equal(t, out, again, "a second run changes nothing")
+		removed, stderr, code := runCLI(t, []byte(out), "--remove", "-c", cfg, "-")
+		require.Equal(t, 0, code, "stderr: %s", stderr)
+		require.Equal(t, input, removed, "--remove gives %q back", annotations)
+	}
+}
+
+// TestFidelityRemoveAfterUpgrade: after an upgrade (the case's config,
+// then a changed version of it), the output is what the new version alone
+// gives, and --remove with the new version gives the input back byte for
+// byte.
+func TestFidelityRemoveAfterUpgrade(t *testing.T) {
+	corpus := filepath.Join("..", "..", "testdata", "fidelity-splice")
+	dirs, err := filepath.Glob(filepath.Join(corpus, "*"))
+	require.NoError(t, err)
+	run := func(t *testing.T, stdin []byte, args ...string) string {
+		t.Helper()
+		out, stderr, code := runCLI(t, stdin, append(args, "-")...)
+		require.Equal(t, 0, code, "stderr: %s", stderr)
+		return out
+	}
+	for _, dir := range dirs {
+		name := filepath.Base(dir)
+		if _, ok := removeNotExact[name]; ok {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			input, err := os.ReadFile(filepath.Join(dir, "input.yaml"))
+			require.NoError(t, err)
+			v1 := filepath.Join(dir, "config.yaml")
+			body, err := os.ReadFile(v1)
+			require.NoError(t, err)
+			// A new spec hash, the same grafts: exclude what is not there.
+			upgraded := strings.Replace(string(body), "\nspec:\n", "\nspec:\n  exclude: {names: [zz-not-in-the-input]}\n", 1)
+			require.NotEqual(t, string(body), upgraded)
+			v2 := filepath.Join(t.TempDir(), "config.yaml")
+			require.NoError(t, os.WriteFile(v2, []byte(upgraded), 0o644))
+			out := run(t, []byte(run(t, input, "-c", v1)), "-c", v2)
+			require.Equal(t, run(t, input, "-c", v2), out, "an upgrade gives what the new version alone gives")
+			require.Equal(t, string(input), run(t, []byte(out), "--remove", "-c", v2))
 		})
 	}
 }

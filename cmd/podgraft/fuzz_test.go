@@ -136,11 +136,6 @@ func checkStandalone(t *testing.T, cfg string, input []byte) {
 	}
 	var clean, errb4 bytes.Buffer
 	if code := Run([]string{"--remove", "-c", cfg, "-"}, bytes.NewReader(input), &clean, &errb4); code == exitOK && clean.String() == string(input) {
-		if d := os.Getenv("FUZZDUMP"); d != "" {
-			_ = os.WriteFile(d+".in", input, 0o600)
-			_ = os.WriteFile(d+".out", out.Bytes(), 0o600)
-			_ = os.WriteFile(d+".rm", removed.Bytes(), 0o600)
-		}
 		t.Fatalf("--remove of the output is not the input\ninput:\n%s\noutput:\n%s\nremoved:\n%s", input, out.String(), removed.String())
 	}
 }
@@ -277,9 +272,6 @@ func checkKRM(t *testing.T, input []byte) {
 	clean, ok := removeKRM(t, in)
 	if !ok || itemsString(t, clean) != itemsString(t, in) {
 		return
-	}
-	if os.Getenv("FUZZDUMP") != "" {
-		t.Log("checked removal")
 	}
 	removed, ok := removeKRM(t, rl)
 	if !ok {
