@@ -25,7 +25,7 @@ type releaseHelm struct {
 // one graft into one namespace, upgrades one and uninstalls them one by
 // one, with Helm 3 (post-renderer by path) and Helm 4 (the plugin). The
 // second install used to fail: both releases generated ConfigMap
-// ops-conf-… and claim data, and Helm would not import the first one's.
+// ops-conf-…, and Helm would not import the first one's.
 func TestTwoReleasesInOneNamespace(t *testing.T) {
 	t.Parallel()
 	c := cluster(t)
@@ -58,8 +58,6 @@ func twoReleases(ctx context.Context, t *testing.T, c *testcluster.Cluster, h re
 	helm(append([]string{"install", "green", chart}, h.postRender...)...)
 	blue, green := partsOf(ctx, t, c, ns, "blue"), partsOf(ctx, t, c, ns, "green")
 	require.NotEqual(t, blue.configMap, green.configMap)
-	require.Equal(t, "blue-data", blue.claim)
-	require.Equal(t, "green-data", green.claim)
 	require.Contains(t, helm("get", "manifest", "blue"), "name: "+blue.configMap, "blue owns its ConfigMap")
 
 	// An upgrade of one release leaves the other as it was.
@@ -67,22 +65,15 @@ func twoReleases(ctx context.Context, t *testing.T, c *testcluster.Cluster, h re
 	require.Equal(t, blue, partsOf(ctx, t, c, ns, "blue"), "the generated names are deterministic")
 	require.Equal(t, green, partsOf(ctx, t, c, ns, "green"))
 
-	// Uninstalling one takes only its own (and keeps its claim, as for
-	// any release).
+	// Uninstalling one takes only its own.
 	helm("uninstall", "blue")
 	require.Equal(t, green, partsOf(ctx, t, c, ns, "green"))
-	for kind, name := range map[string]string{"ConfigMap": blue.configMap, "PersistentVolumeClaim": blue.claim, "Deployment": "blue-web"} {
+	for kind, name := range map[string]string{"ConfigMap": blue.configMap, "Deployment": "blue-web"} {
 		apiVersion := "v1"
 		if kind == "Deployment" {
 			apiVersion = "apps/v1"
 		}
-		obj, err := c.Get(ctx, apiVersion, kind, ns, name)
-		if kind == "PersistentVolumeClaim" {
-			// helm.sh/resource-policy: keep: a claim's data outlives its release.
-			require.NoError(t, err)
-			require.Empty(t, str(obj, "metadata", "deletionTimestamp"), "claim %s is kept", name)
-			continue
-		}
+		_, err := c.Get(ctx, apiVersion, kind, ns, name)
 		require.True(t, testcluster.IsNotFound(err), "%s %s went with its release: %v", kind, name, err)
 	}
 	helm("uninstall", "green")
@@ -92,8 +83,8 @@ func twoReleases(ctx context.Context, t *testing.T, c *testcluster.Cluster, h re
 }
 
 // releaseParts is what one release's Deployment mounts, as the API server
-// stored it, each checked to exist.
-type releaseParts struct{ configMap, claim string }
+// stored it, checked to exist.
+type releaseParts struct{ configMap string }
 
 func partsOf(ctx context.Context, t *testing.T, c *testcluster.Cluster, ns, release string) releaseParts {
 	t.Helper()
@@ -101,17 +92,12 @@ func partsOf(ctx context.Context, t *testing.T, c *testcluster.Cluster, ns, rele
 	require.NoError(t, err)
 	var parts releaseParts
 	for _, v := range specOf(t, dep).Volumes {
-		switch {
-		case v.ConfigMap != nil:
+		if v.ConfigMap != nil {
 			parts.configMap = v.ConfigMap.Name
-		case v.PersistentVolumeClaim != nil:
-			parts.claim = v.PersistentVolumeClaim.ClaimName
 		}
 	}
 	require.True(t, strings.HasPrefix(parts.configMap, release+"-ops-conf-"), parts.configMap)
 	_, err = c.Get(ctx, "v1", "ConfigMap", ns, parts.configMap)
-	require.NoError(t, err)
-	_, err = c.Get(ctx, "v1", "PersistentVolumeClaim", ns, parts.claim)
 	require.NoError(t, err)
 	return parts
 }

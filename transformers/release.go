@@ -1,10 +1,9 @@
 package transformers
 
 import (
-	"strings"
+	"fmt"
 
 	"k8s.io/apimachinery/pkg/util/validation"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 
 	"github.com/podgraft/podgraft/internal/node"
 )
@@ -25,39 +24,44 @@ type Release struct {
 }
 
 // releaseOf is the release p's workload belongs to, "" for none: the
-// workload's instance label, else its pod template's.
-func (g *Graft) releaseOf(p *pod) string {
+// workload's instance label, else its pod template's. problem says why a
+// label was not used.
+func (g *Graft) releaseOf(p *pod) (name, problem string) {
 	if g.release.Name != "" || !g.release.FromLabel {
-		return g.release.Name
+		return g.release.Name, ""
 	}
-	name := node.Str(node.Lookup(node.Lookup(p.res().YNode(), "metadata"), "labels"), InstanceLabel)
+	name = node.Str(node.Lookup(node.Lookup(p.res().YNode(), "metadata"), "labels"), InstanceLabel)
 	if name == "" {
 		name = node.Str(node.Lookup(node.Lookup(p.t.Node.YNode(), "metadata"), "labels"), InstanceLabel)
 	}
 	if name == "" {
-		return ""
+		return "", ""
 	}
 	if errs := validation.IsDNS1123Label(name); len(errs) > 0 {
-		p.add(framework.Warning, "metadata.labels."+InstanceLabel,
-			"%s: the release %q is not a DNS label (%s), so the resources the graft generates are not named after it; two releases in this namespace share them",
+		return "", fmt.Sprintf("%s: the release %q is not a DNS label (%s), so the ConfigMaps and Secrets the graft generates are not named after it; two releases in this namespace share them",
 			g.Name, name, errs[0])
-		return ""
 	}
-	return name
+	return name, ""
+}
+
+// released is the name a files volume's ConfigMap or Secret gets in
+// release: <release>-<podgraft's own name>, as charts name their resources
+// ({{ .Release.Name }}-…). Claims keep the claimName the config gives:
+// renaming one would move a workload to a new, empty claim on the first
+// upgrade, and split a claim meant to be shared.
+func released(release, own string) string {
+	if release == "" || own == "" {
+		return own
+	}
+	return release + "-" + own
 }
 
 // generatedName is the name the pod's volume gives the resource that
-// volume generates, podgraft's own name being own: as a tool renamed it
-// before (which also keeps a release's name, and a claim that the pod
-// already mounts by its own name, so that no upgrade moves a workload to
-// a new, empty claim), else after the release as Helm charts name their
-// resources ({{ .Release.Name }}-…).
-func generatedName(renamed map[string]rename, volume, own, release string) string {
+// volume generates, name being podgraft's own (after the release): as a
+// tool renamed it before (kustomize's namePrefix), else name.
+func generatedName(renamed map[string]rename, volume, name string) string {
 	if r, ok := renamed[volume]; ok {
-		return r.follow(own)
+		return r.follow(name)
 	}
-	if release != "" && !strings.HasPrefix(own, release+"-") { // a graft named after the release: shop-ops in shop
-		return release + "-" + own
-	}
-	return own
+	return name
 }

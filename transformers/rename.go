@@ -67,6 +67,10 @@ func (g *Graft) givenName(e *Entry, v *v1alpha1.Volume) string {
 // name that holds podgraft's: renamed by a tool, to be followed.
 func (g *Graft) renames(p *pod, e *Entry) map[string]rename {
 	vols := node.Lookup(node.Lookup(p.t.Node.YNode(), "spec"), "volumes")
+	release := ""
+	if len(g.files) > 0 {
+		release, _ = g.releaseOf(p)
+	}
 	var out map[string]rename
 	for i := range g.spec.Volumes {
 		v := &g.spec.Volumes[i]
@@ -75,10 +79,12 @@ func (g *Graft) renames(p *pod, e *Entry) map[string]rename {
 		if given == "" || idx < 0 || !slices.Contains(e.Volumes, v.Name) {
 			continue
 		}
-		_, now := volumeRef(vols.Content[idx])
-		// A claim the pod already mounts by podgraft's own name keeps it.
-		keep := now == given && v.Claim != nil
-		if now != given && strings.Contains(now, given) || keep {
+		if g.files[v.Name] != nil {
+			// Renamed from what this release's name was: a workload now of
+			// another release gets that one's, not a rename of the old.
+			given = released(release, given)
+		}
+		if _, now := volumeRef(vols.Content[idx]); now != given && strings.Contains(now, given) {
 			if out == nil {
 				out = map[string]rename{}
 			}

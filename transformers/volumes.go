@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/podgraft/podgraft/fn/v1alpha1"
@@ -29,8 +30,11 @@ func (g *Graft) volumes(p *pod) bool {
 	var writes []volumeWrite
 	var generated []string
 	release := ""
-	if g.generates() {
-		release = g.releaseOf(p)
+	if len(g.files) > 0 {
+		var problem string
+		if release, problem = g.releaseOf(p); problem != "" {
+			p.add(framework.Warning, "metadata.labels."+InstanceLabel, "%s", problem)
+		}
 	}
 	for i := range g.spec.Volumes {
 		v := &g.spec.Volumes[i]
@@ -110,7 +114,7 @@ func (g *Graft) planVolume(p *pod, i int, v *v1alpha1.Volume, release string) (v
 	n := node.Plain(v.Node)
 	switch fs := g.files[v.Name]; {
 	case fs != nil:
-		name := generatedName(p.renamed, v.Name, fs.Name(g.Name, v.Name), release)
+		name := generatedName(p.renamed, v.Name, released(release, fs.Name(g.Name, v.Name)))
 		ref := node.New(yaml.MappingNode)
 		if fs.Secret {
 			node.SetString(ref, "secretName", name)
@@ -128,7 +132,7 @@ func (g *Graft) planVolume(p *pod, i int, v *v1alpha1.Volume, release string) (v
 		return g.planClaimTemplate(p, src, v)
 	}
 	if v.Claim != nil {
-		node.SetString(node.Lookup(n, "persistentVolumeClaim"), "claimName", generatedName(p.renamed, v.Name, claimName(v), release))
+		node.SetString(node.Lookup(n, "persistentVolumeClaim"), "claimName", generatedName(p.renamed, v.Name, claimName(v)))
 	}
 	vols := node.Lookup(p.spec, "volumes")
 	if i := node.IndexByName(vols, v.Name); i >= 0 {

@@ -9,8 +9,9 @@ import (
 )
 
 // Two releases of one chart in one namespace used to generate the same
-// ConfigMap and claim, and Helm refused the second install. Each
-// workload's generated resources are now named after its release.
+// ConfigMap, and Helm refused the second install. Each workload's
+// generated ConfigMaps and Secrets are now named after its release; a
+// claim keeps the claimName the config gives.
 func TestGeneratedNamesFollowTheRelease(t *testing.T) {
 	const dir = "../../testdata/generated/named-after-release/"
 	input, err := os.ReadFile(dir + "input.yaml")
@@ -22,7 +23,7 @@ func TestGeneratedNamesFollowTheRelease(t *testing.T) {
 	for release, workload := range map[string]string{"blue-": "blue-web", "green-": "green-web", "": "plain-web"} {
 		mounted := mountedNames(t, objs["Deployment/"+workload])
 		require.Regexp(t, "^ConfigMap/"+release+"ops-conf-[0-9a-f]{10}$", mounted["conf"], workload)
-		require.Equal(t, "PersistentVolumeClaim/"+release+"web-uploads", mounted["uploads"], workload)
+		require.Equal(t, "PersistentVolumeClaim/web-uploads", mounted["uploads"], workload)
 		for _, ref := range mounted {
 			require.Contains(t, objs, ref, "%s mounts what the stream holds", workload)
 		}
@@ -33,7 +34,7 @@ func TestGeneratedNamesFollowTheRelease(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	objs = objects(t, out)
 	for _, workload := range []string{"blue-web", "green-web", "plain-web"} {
-		require.Equal(t, "PersistentVolumeClaim/teal-web-uploads", mountedNames(t, objs["Deployment/"+workload])["uploads"])
+		require.Regexp(t, "^ConfigMap/teal-ops-conf-", mountedNames(t, objs["Deployment/"+workload])["conf"])
 	}
 
 	// Removal takes every release's out.
@@ -42,11 +43,11 @@ func TestGeneratedNamesFollowTheRelease(t *testing.T) {
 	require.NotContains(t, removed, "podgraft.dev/generated-by")
 }
 
-// A claim grafted before podgraft named claims after the release keeps
-// its name: moving the workload to a new claim would leave its data
-// behind, and Helm would delete the old one. A generated ConfigMap moves
-// to the release's name, as on any content change.
-func TestExistingClaimKeepsItsName(t *testing.T) {
+// Output grafted before podgraft named generated resources after the
+// release moves to the release's ConfigMap, as on any content change, and
+// keeps its claim. A workload relabelled into another release gets that
+// release's, not a rename of the old one's.
+func TestReleaseChangesMoveTheConfigMap(t *testing.T) {
 	const dir = "../../testdata/generated/named-after-release/"
 	input, err := os.ReadFile(dir + "input.yaml")
 	require.NoError(t, err)
@@ -60,12 +61,18 @@ func TestExistingClaimKeepsItsName(t *testing.T) {
 	mounted := mountedNames(t, objs["Deployment/blue-web"])
 	require.Equal(t, "PersistentVolumeClaim/web-uploads", mounted["uploads"])
 	require.Regexp(t, "^ConfigMap/blue-ops-conf-", mounted["conf"])
-	require.Contains(t, objs, "PersistentVolumeClaim/web-uploads")
 	require.Contains(t, objs, mounted["conf"])
 
 	again, stderr, code := runCLI(t, []byte(out), "-c", dir+"config.yaml", "-")
 	require.Equal(t, 0, code, stderr)
 	require.Equal(t, out, again)
+
+	relabelled := strings.ReplaceAll(out, "instance: blue", "instance: red")
+	out, stderr, code = runCLI(t, []byte(relabelled), "-c", dir+"config.yaml", "-")
+	require.Equal(t, 0, code, stderr)
+	objs = objects(t, out)
+	require.Regexp(t, "^ConfigMap/red-ops-conf-", mountedNames(t, objs["Deployment/blue-web"])["conf"])
+	require.Contains(t, objs, mountedNames(t, objs["Deployment/blue-web"])["conf"])
 }
 
 func TestReleaseMustBeAName(t *testing.T) {
@@ -81,5 +88,5 @@ func TestInstanceLabelThatIsNoNameWarns(t *testing.T) {
 	out, stderr, code := runCLI(t, []byte(strings.ReplaceAll(string(input), "instance: blue", "instance: Blue_1")), "-c", dir+"config.yaml", "-")
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, stderr, `podgraft: warning: Deployment shop/blue-web: metadata.labels.app.kubernetes.io/instance: ops: the release "Blue_1" is not a DNS label`)
-	require.Equal(t, "PersistentVolumeClaim/web-uploads", mountedNames(t, objects(t, out)["Deployment/blue-web"])["uploads"])
+	require.Regexp(t, "^ConfigMap/ops-conf-", mountedNames(t, objects(t, out)["Deployment/blue-web"])["conf"])
 }
