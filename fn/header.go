@@ -28,11 +28,11 @@ var (
 )
 
 // passes says whether raw can go out unread (see Engine.Passes), with
-// its header. It must also be a document the full parse could not refuse
-// for its size, nesting, aliases or encoding: one whose every error the
-// header would show.
+// its header. It must also be a document the full parse could not refuse:
+// for its size, nesting, aliases or encoding, or for its syntax
+// (plainBlock).
 func passes(e *transformers.Engine, raw []byte, limits guard.Limits) (transformers.Passage, *yaml.RNode) {
-	if len(raw) >= guard.MaxDepth || int64(len(raw)) >= limits.Nodes || !plainText(raw) || bytes.Contains(raw, podgraftMark) {
+	if len(raw) >= guard.MaxDepth || int64(len(raw)) >= limits.Nodes || !plainText(raw) || bytes.Contains(raw, podgraftMark) || !plainBlock(raw) {
 		return transformers.Read, nil
 	}
 	head := header(raw)

@@ -139,8 +139,10 @@ func TestHeader(t *testing.T) {
 		p, _ := passes(e, []byte(doc), Options{}.Limits.WithDefaults())
 		require.Equal(t, transformers.Read, p, "read whole: %s", doc)
 	}
-	p, _ := passes(e, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"), Options{}.Limits.WithDefaults())
+	p, _ := passes(e, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"), Options{}.Limits.WithDefaults())
 	require.Equal(t, transformers.Pass, p)
+	p, _ = passes(e, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  a: \"\n"), Options{}.Limits.WithDefaults())
+	require.Equal(t, transformers.Read, p, "read whole unless its plain shape cannot be broken (an open quote)")
 	require.False(t, plainText([]byte("a: &x 1\nb: *x\n")), "aliases are read whole")
 	require.False(t, plainText([]byte("a: caf\xc3\xa9\n")), "so is anything but printable ASCII")
 	require.False(t, plainText([]byte("a:\tb\n")))
