@@ -125,8 +125,9 @@ func checkStandalone(t *testing.T, cfg string, input []byte) {
 	}
 	// Removal on the output succeeds too, and gives back the input byte
 	// for byte when the input held nothing of this graft (removing from
-	// it changes nothing). Not where it has aliases: what a graft edits
-	// becomes the template's own copy, which removal does not share again.
+	// it changes nothing). Not where it has aliases or merge keys: what a
+	// graft edits becomes the template's own copy, which removal does not
+	// share again.
 	var removed, errb3 bytes.Buffer
 	if code := Run([]string{"--remove", "-c", cfg, "-"}, bytes.NewReader(out.Bytes()), &removed, &errb3); code != exitOK {
 		t.Fatalf("--remove on the output: exit %d; stderr:\n%s\noutput of the first run:\n%s", code, errb3.String(), out.String())
@@ -140,12 +141,13 @@ func checkStandalone(t *testing.T, cfg string, input []byte) {
 	}
 }
 
-// hasAliases reports whether a document of the stream uses an alias.
+// hasAliases reports whether a document of the stream uses an alias or a
+// merge key (<<), which reads a mapping's keys from another place.
 func hasAliases(b []byte) bool {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	var walk func(n *yaml.Node) bool
 	walk = func(n *yaml.Node) bool {
-		if n.Kind == yaml.AliasNode {
+		if n.Kind == yaml.AliasNode || n.Kind == yaml.ScalarNode && n.Tag == "!!merge" {
 			return true
 		}
 		for _, c := range n.Content {
