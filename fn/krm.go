@@ -197,7 +197,9 @@ const kptPackagePath = "internal.config.kubernetes.io/package-path"
 // (kustomize runs exec functions in the kustomization root, and kpt fn
 // eval --fn-config names no package).
 func configDir(fnConfig *yaml.RNode, baseDir string) string {
-	dir := fnConfig.GetAnnotations()[kptPackagePath]
+	// node.Lookup, not kyaml's getters: DecodeConfig has not yet refused
+	// a metadata that is not a mapping.
+	dir := node.Str(node.Lookup(node.Lookup(fnConfig.YNode(), "metadata"), "annotations"), kptPackagePath)
 	switch {
 	case dir == "":
 		return baseDir
