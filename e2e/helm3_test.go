@@ -72,7 +72,8 @@ func checkShop(ctx context.Context, t *testing.T, c *testcluster.Cluster, ns, we
 			"%s: Helm's own annotation is not stored", id)
 
 		cm := spec.configMapVolume("shipper-conf")
-		require.True(t, strings.HasPrefix(cm, "shop-ops-shipper-conf-"), "%s: shipper-conf mounts a generated ConfigMap, got %q", id, cm)
+		// Named after release shop (the workloads' app.kubernetes.io/instance).
+		require.True(t, strings.HasPrefix(cm, "shop-shop-ops-shipper-conf-"), "%s: shipper-conf mounts a generated ConfigMap, got %q", id, cm)
 		if configMap == "" {
 			configMap = cm
 		}
