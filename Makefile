@@ -83,7 +83,7 @@ fuzz-each: ## Run every fuzz target for FUZZ_EACH each (used by fuzz and fuzz-sm
 	@set -eo pipefail; for pkg in $$($(GO) list $(FUZZ_PKGS)); do \
 		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 			echo "fuzz: $$target ($$pkg) for $(FUZZ_EACH)"; \
-			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZ_EACH) $$pkg; \
+			./tools/fuzz-one.sh $(GO) $$pkg $$target $(FUZZ_EACH); \
 		done; \
 	done
 
