@@ -354,9 +354,6 @@ type podSpec struct {
 		ConfigMap *struct {
 			Name string `json:"name"`
 		} `json:"configMap"`
-		PersistentVolumeClaim *struct {
-			ClaimName string `json:"claimName"`
-		} `json:"persistentVolumeClaim"`
 	} `json:"volumes"`
 }
 
