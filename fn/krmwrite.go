@@ -6,6 +6,8 @@ import (
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/podgraft/podgraft/internal/splice"
 )
 
 // writeResourceList writes a ResourceList the way kio.ByteWriter does with
@@ -100,6 +102,7 @@ func hasComments(n *yaml.Node) bool {
 
 // encodeNode encodes n alone, as kyaml's writer configures the encoder.
 func encodeNode(out *bytes.Buffer, n *yaml.Node) error {
+	splice.SpellNulls(n)
 	enc := yaml.NewEncoder(out)
 	if err := enc.Encode(n); err != nil {
 		return err

@@ -375,6 +375,7 @@ func encodeDocument(d document) ([]byte, error) {
 	}
 	style := yaml.SequenceIndentStyle(yaml.DeriveSeqIndentStyle(original))
 	untagMergeKeys(d.doc)
+	splice.SpellNulls(d.doc)
 	enc := yaml.NewEncoderWithOptions(&out, &yaml.EncoderOptions{SeqIndent: style})
 	if err := enc.Encode(d.doc); err != nil {
 		return nil, fmt.Errorf("encoding %s: %w", transformers.Describe(d.node), err)

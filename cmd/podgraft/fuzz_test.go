@@ -178,15 +178,6 @@ func hasAliases(b []byte) bool {
 		if n.Kind == yaml.AliasNode || n.Kind == yaml.ScalarNode && n.Tag == "!!merge" {
 			return true
 		}
-		if n.Kind == yaml.MappingNode && n.Style&yaml.FlowStyle != 0 {
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				if k, v := n.Content[i], n.Content[i+1]; strings.HasSuffix(k.Value, ":") && v.Tag == "!!null" {
-					// Known: a flow mapping podgraft rewrites writes such
-					// a key's null as '' (`{name:, …}`); left for later.
-					return true
-				}
-			}
-		}
 		for _, c := range n.Content {
 			if walk(c) {
 				return true

@@ -151,3 +151,35 @@ func hasAlias(n *yaml.Node) bool {
 	}
 	return false
 }
+
+// A flow collection written whole keeps its nulls: yaml.v3 alone writes an
+// empty null in flow style as an empty quoted string. The tree written is
+// left as it was.
+func TestFlowYAMLKeepsNulls(t *testing.T) {
+	for in, want := range map[string]string{
+		"{a: , b: ~, c: null}": "{a: null, b: ~, c: null}",
+		"[{? k}, a]":           "[{k: null}, a]",
+		"{a: [{b: }], c: ''}":  "{a: [{b: null}], c: ''}",
+	} {
+		doc := parsed([]byte("x: " + in + "\n"))
+		require.NotNil(t, doc, in)
+		v := doc.Content[0].Content[1]
+		before := emptyNulls(v)
+		require.Positive(t, before, in)
+		got, err := flowYAML(v)
+		require.NoError(t, err, in)
+		require.Equal(t, want, got, in)
+		require.Equal(t, before, emptyNulls(v), "%s: the tree written changed", in)
+	}
+}
+
+func emptyNulls(n *yaml.Node) int {
+	count := 0
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" && n.Value == "" {
+		count++
+	}
+	for _, c := range n.Content {
+		count += emptyNulls(c)
+	}
+	return count
+}
