@@ -39,6 +39,7 @@ type document struct {
 	held, changed bool
 	// owned says raw is the document's own copy, not the reader's buffer.
 	owned bool
+	where *framework.File // its input file and document number
 }
 
 // RunStream grafts a plain multi-document stream. It handles one document
@@ -89,9 +90,10 @@ func WriteStream(opts Options, e *transformers.Engine, inputs []Input, w io.Writ
 			if d == nil {
 				continue
 			}
+			d.where = &framework.File{Path: in.Name, Index: index}
 			if d.doc != nil && !d.held {
 				// Done with: keep only its bytes.
-				if d.raw, err = encodeDocument(*d); err != nil {
+				if d.raw, err = encodeDocument(*d, &results); err != nil {
 					return results, err
 				}
 				d.doc, d.node, d.orig = nil, nil, nil
@@ -117,7 +119,7 @@ func WriteStream(opts Options, e *transformers.Engine, inputs []Input, w io.Writ
 	}
 	for i := range docs {
 		if docs[i].doc != nil {
-			if docs[i].raw, err = encodeDocument(docs[i]); err != nil {
+			if docs[i].raw, err = encodeDocument(docs[i], &results); err != nil {
 				return results, err
 			}
 			docs[i].doc, docs[i].node, docs[i].orig = nil, nil, nil
@@ -354,8 +356,9 @@ var SpliceFallbacks atomic.Int64
 
 // encodeDocument writes a changed document: its input bytes with the edits
 // spliced in, or, when that cannot be done safely (or the document is a
-// generated one), the whole document encoded.
-func encodeDocument(d document) ([]byte, error) {
+// generated one), the whole document encoded. A document of the input
+// written whole is told in an info result (-v), with the reason.
+func encodeDocument(d document, results *framework.Results) ([]byte, error) {
 	if d.orig != nil {
 		out, err := d.orig.Splice(d.doc)
 		d.orig.Release()
@@ -366,6 +369,12 @@ func encodeDocument(d document) ([]byte, error) {
 			return nil, err
 		}
 		SpliceFallbacks.Add(1)
+		*results = append(*results, &framework.Result{
+			Severity:    framework.Info,
+			ResourceRef: transformers.Ref(d.node),
+			File:        d.where,
+			Message:     "encoded whole: its edits could not be spliced into its text (" + strings.TrimPrefix(err.Error(), splice.ErrUnsupported.Error()+": ") + ")",
+		})
 	}
 	var out bytes.Buffer
 	crlf := bytes.Contains(d.raw, []byte("\r\n"))

@@ -208,3 +208,26 @@ func TestFidelityRemoveAfterUpgrade(t *testing.T) {
 		})
 	}
 }
+
+// TestSpliceFallbackIsTold: a document whose edits cannot be spliced (an
+// explicit key here) is encoded whole, with the same content, and -v says
+// which and why; its flow nulls stay nulls, which yaml.v3 alone would
+// write as empty quoted strings.
+func TestSpliceFallbackIsTold(t *testing.T) {
+	config := filepath.Join("..", "..", "bench", "testdata", "graft.yaml")
+	input := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, labels: {app.kubernetes.io/part-of: shop}}\n" +
+		"spec:\n  template:\n    spec:\n      nodeSelector: {disk: , zone: ~}\n      ? containers\n      : [{name: web, image: x}]\n"
+	fallbacks := fn.SpliceFallbacks.Load()
+	out, stderr, code := runCLI(t, []byte(input), "-v", "-c", config, "-")
+	require.Equal(t, 0, code, "stderr: %s", stderr)
+	require.Equal(t, fallbacks+1, fn.SpliceFallbacks.Load())
+	require.Contains(t, stderr, `podgraft: info: Deployment web: encoded whole: its edits could not be spliced into its text (an explicit key ("? key")) (stdin, document 1)`)
+	require.Contains(t, out, "nodeSelector: {disk: null, zone: ~}")
+	require.Contains(t, out, "name: nginx")
+	again, _, code := runCLI(t, []byte(out), "-c", config, "-")
+	require.Equal(t, 0, code)
+	require.Equal(t, out, again, "a second run changes nothing")
+	removed, stderr, code := runCLI(t, []byte(out), "--remove", "-c", config, "-")
+	require.Equal(t, 0, code, "stderr: %s", stderr)
+	require.True(t, sameContent([]byte(input), []byte(removed)), "--remove gives back the content:\n%s", removed)
+}
