@@ -30,9 +30,10 @@ var (
 // passes says whether raw can go out unread (see Engine.Passes), with
 // its header. It must also be a document the full parse could not refuse:
 // for its size, nesting, aliases or encoding, or for its syntax
-// (plainBlock).
+// (plainBlock, checked last: most documents a graft needs are read anyway,
+// and what header reads of the others only counts once it has passed).
 func passes(e *transformers.Engine, raw []byte, limits guard.Limits) (transformers.Passage, *yaml.RNode) {
-	if len(raw) >= guard.MaxDepth || int64(len(raw)) >= limits.Nodes || !plainText(raw) || bytes.Contains(raw, podgraftMark) || !plainBlock(raw) {
+	if len(raw) >= guard.MaxDepth || int64(len(raw)) >= limits.Nodes || !plainText(raw) || bytes.Contains(raw, podgraftMark) {
 		return transformers.Read, nil
 	}
 	head := header(raw)
@@ -46,7 +47,11 @@ func passes(e *transformers.Engine, raw []byte, limits guard.Limits) (transforme
 			break
 		}
 	}
-	return e.Passes(head, mounts), head
+	passage := e.Passes(head, mounts)
+	if passage == transformers.Read || !plainBlock(raw) {
+		return transformers.Read, nil
+	}
+	return passage, head
 }
 
 // plainText reports whether raw is printable ASCII in lines, without

@@ -17,7 +17,13 @@ func plainBlock(raw []byte) bool {
 		return false // a CR ends a line for yaml.v3, comments included
 	}
 	v := blockValidator{}
-	for i, line := range bytes.Split(raw, []byte("\n")) {
+	for i := 0; len(raw) > 0; i++ {
+		line := raw
+		if end := bytes.IndexByte(raw, '\n'); end >= 0 {
+			line, raw = raw[:end], raw[end+1:]
+		} else {
+			raw = nil
+		}
 		if i == 0 && string(line) == "---" {
 			continue // the splitter keeps a leading marker with its document
 		}
