@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -68,43 +69,38 @@ func WriteStream(opts Options, e *transformers.Engine, inputs []Input, w io.Writ
 	endsBare := false                       // the input ends without a line break
 	budget := guard.NewBudget(limits.Input) // shared by all inputs
 	budget.Document = limits.Document
-	for _, in := range inputs {
-		reader := NewDocumentReader(budget.Reader(in.Reader))
-		for index := 1; ; index++ {
-			raw, err := reader.Read()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return results, &DocError{File: in.Name, Doc: index, Err: err}
-			}
-			if len(raw) > 0 {
-				endsBare = raw[len(raw)-1] != '\n'
-			}
-			d, rs, err := graftDocument(e, raw, limits)
-			locate(rs, in.Name, index)
-			results = append(results, rs...)
-			if err != nil {
-				return results, &DocError{File: in.Name, Doc: index, Err: err}
-			}
-			if d == nil {
-				continue
-			}
-			d.where = &framework.File{Path: in.Name, Index: index}
-			if d.doc != nil && !d.held {
-				// Done with: keep only its bytes.
-				if d.raw, err = encodeDocument(*d, &results); err != nil {
-					return results, err
-				}
-				d.doc, d.node, d.orig = nil, nil, nil
-			}
-			if d.doc == nil && !d.owned {
-				// Keep exactly the bytes: the reader's and the encoder's
-				// buffers have up to twice the capacity.
-				d.raw = bytes.Clone(d.raw)
-			}
-			docs = append(docs, *d)
+	done := make(chan struct{})
+	defer close(done) // stops the readers when the run stops early
+	for p := range prepareAll(done, e, inputs, budget, limits) {
+		if p.err != nil {
+			return results, &DocError{File: p.file, Doc: p.index, Err: p.err}
 		}
+		if len(p.raw) > 0 {
+			endsBare = p.raw[len(p.raw)-1] != '\n'
+		}
+		d, rs, err := graftDocument(e, p, limits)
+		locate(rs, p.file, p.index)
+		results = append(results, rs...)
+		if err != nil {
+			return results, &DocError{File: p.file, Doc: p.index, Err: err}
+		}
+		if d == nil {
+			continue
+		}
+		d.where = &framework.File{Path: p.file, Index: p.index}
+		if d.doc != nil && !d.held {
+			// Done with: keep only its bytes.
+			if d.raw, err = encodeDocument(*d, &results); err != nil {
+				return results, err
+			}
+			d.doc, d.node, d.orig = nil, nil, nil
+		}
+		if d.doc == nil && !d.owned {
+			// Keep exactly the bytes: the reader's and the encoder's
+			// buffers have up to twice the capacity.
+			d.raw = bytes.Clone(d.raw)
+		}
+		docs = append(docs, *d)
 	}
 	if transformers.HasErrors(results) && !opts.Mode.Checks() { // a drift report goes on, to report everything
 		return results, nil
@@ -143,38 +139,145 @@ func locate(results framework.Results, file string, index int) {
 	}
 }
 
-// graftDocument parses one document and runs the grafts on it. It returns
-// no document for one without content (see ParseDocument).
-func graftDocument(e *transformers.Engine, raw []byte, limits guard.Limits) (*document, framework.Results, error) {
-	if readHeaders {
-		switch passage, head := passes(e, raw, limits); passage {
-		case transformers.Pass:
-			return &document{raw: raw}, nil, nil // nothing needs more than its header
-		case transformers.PassUnlessFronted:
-			raw = bytes.Clone(raw) // kept for the end: not the reader's buffer
-			e.NoteUnread(head, raw, func() (*yaml.RNode, error) {
-				doc, err := ParseDocument(raw)
-				if err != nil || doc == nil {
-					return nil, err
+// prepared is one document of the input as read, and parsed when a graft
+// needs it: the work that depends on nothing but the document's bytes.
+type prepared struct {
+	file  string
+	index int // 1-based, within file
+	raw   []byte
+	// passage says what the grafts need of it; head is its header when
+	// it goes through unread.
+	passage transformers.Passage
+	head    *yaml.RNode
+	// doc is the parsed document (passage Read), nil for one without
+	// content; orig records it before any edit.
+	doc  *yaml.Node
+	orig *splice.Original
+	err  error // it could not be read or parsed: the run stops there
+}
+
+// prepareAll reads the inputs' documents in order and prepares them on
+// every core, ahead of the engine, which must see them one at a time in
+// order: parsing is most of standalone mode's CPU, and the engine's part
+// is small. The channel yields each document in input order, at most a
+// few dozen ahead of the one the engine is at; it stops after a document
+// that could not be read, or when done is closed.
+func prepareAll(done <-chan struct{}, e *transformers.Engine, inputs []Input, budget *guard.Budget, limits guard.Limits) <-chan *prepared {
+	workers := runtime.GOMAXPROCS(0)
+	headers := readHeaders
+	type job struct {
+		p    *prepared
+		into chan<- *prepared
+	}
+	jobs := make(chan job, workers)
+	queued := make(chan (<-chan *prepared), 2*workers) // in input order
+	out := make(chan *prepared)
+	for range workers {
+		go func() {
+			for j := range jobs {
+				select {
+				case <-done: // the run stopped: nobody waits for it
+				default:
+					prepare(e, j.p, headers, limits)
 				}
-				r := yaml.NewRNode(doc.Content[0])
-				return r, checkResource(r, limits)
-			})
-			return &document{raw: raw, owned: true}, nil, nil
+				j.into <- j.p
+			}
+		}()
+	}
+	go func() { // reads
+		defer close(queued)
+		defer close(jobs)
+		for _, in := range inputs {
+			reader := NewDocumentReader(budget.Reader(in.Reader))
+			for index := 1; ; index++ {
+				raw, err := reader.Read()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				into := make(chan *prepared, 1)
+				p := &prepared{file: in.Name, index: index, raw: raw, err: err}
+				if err != nil {
+					into <- p
+				} else {
+					select {
+					case jobs <- job{p, into}:
+					case <-done:
+						return
+					}
+				}
+				select {
+				case queued <- into:
+				case <-done:
+					return
+				}
+				if err != nil {
+					return
+				}
+			}
+		}
+	}()
+	go func() { // hands them out in order
+		defer close(out)
+		for into := range queued {
+			select {
+			case out <- <-into:
+			case <-done:
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// prepare finds what the grafts need of p (from its header, with headers
+// on), and parses it if they need it whole. It reads the engine's configuration only, so that it can run
+// ahead on another core.
+func prepare(e *transformers.Engine, p *prepared, headers bool, limits guard.Limits) {
+	if headers {
+		if p.passage, p.head = passes(e, p.raw, limits); p.passage != transformers.Read {
+			return
 		}
 	}
-	doc, err := ParseDocument(raw)
+	doc, err := ParseDocument(p.raw)
 	if err != nil || doc == nil {
-		return nil, nil, err
+		p.err = err
+		return
 	}
 	r := yaml.NewRNode(doc.Content[0])
 	if IsResourceList(r) {
-		return nil, nil, errResourceListInStream
+		p.err = errResourceListInStream
+		return
 	}
-	if err := checkResource(r, limits); err != nil {
-		return nil, nil, err
+	if p.err = checkResource(r, limits); p.err != nil {
+		return
 	}
-	orig := splice.Record(raw, doc) // before any edit
+	p.doc, p.orig = doc, splice.Record(p.raw, doc) // before any edit
+}
+
+// graftDocument runs the grafts on a prepared document. It returns no
+// document for one without content (see ParseDocument).
+func graftDocument(e *transformers.Engine, p *prepared, limits guard.Limits) (*document, framework.Results, error) {
+	raw := p.raw
+	switch p.passage {
+	case transformers.Pass:
+		return &document{raw: raw}, nil, nil // nothing needs more than its header
+	case transformers.PassUnlessFronted:
+		raw = bytes.Clone(raw) // kept for the end: not the reader's buffer
+		e.NoteUnread(p.head, raw, func() (*yaml.RNode, error) {
+			doc, err := ParseDocument(raw)
+			if err != nil || doc == nil {
+				return nil, err
+			}
+			r := yaml.NewRNode(doc.Content[0])
+			return r, checkResource(r, limits)
+		})
+		return &document{raw: raw, owned: true}, nil, nil
+	}
+	if p.doc == nil {
+		return nil, nil, nil
+	}
+	doc, orig := p.doc, p.orig
+	r := yaml.NewRNode(doc.Content[0])
 	res := e.Document(r)
 	if w := misplacedConfig(r); w != nil {
 		res.Results = append(res.Results, w)
