@@ -127,10 +127,15 @@ func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\
 // Separator is the line to write between two documents, in next's line
 // endings: "---", but "..." before a document that opens with directives
 // (YAML takes them only after the end of the document before), and none
-// when prev already ends with a "...".
+// when prev already ends with a "..." there, or when next opens with its
+// own "---" (the first document of a second input file): two would make
+// an empty document between them.
 func Separator(prev, next []byte) string {
 	sep := "---"
-	if opensWithDirective(next) {
+	if opensWith(next, separatorLine) {
+		return ""
+	}
+	if opensWith(next, directiveLine) {
 		if endsWithEndMarker(prev) {
 			return ""
 		}
@@ -142,7 +147,9 @@ func Separator(prev, next []byte) string {
 	return sep + "\n"
 }
 
-func opensWithDirective(doc []byte) bool {
+// opensWith says whether the first line of doc that is not blank or a
+// comment is of kind.
+func opensWith(doc []byte, kind int) bool {
 	for len(doc) > 0 {
 		line := doc
 		if i := bytes.IndexByte(doc, '\n'); i >= 0 {
@@ -150,8 +157,8 @@ func opensWithDirective(doc []byte) bool {
 		} else {
 			doc = nil
 		}
-		if kind, _ := lineKind(line); kind != blankLine {
-			return kind == directiveLine
+		if k, _ := lineKind(line); k != blankLine {
+			return k == kind
 		}
 	}
 	return false

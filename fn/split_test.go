@@ -128,6 +128,8 @@ func TestSeparator(t *testing.T) {
 		"in the next document's line endings":          {prev: "a: 1\n", next: "b: 2\r\n", want: "---\r\n"},
 		"before CRLF directives":                       {prev: "a: 1\n", next: "%YAML 1.1\r\n---\r\nb: 2\r\n", want: "...\r\n"},
 		"a percent sign in a value is not a directive": {prev: "a: 1\n", next: "b: '%x'\n", want: "---\n"},
+		"before a second file's opening marker":        {prev: "a: 1\n", next: "---\nb: 2\n", want: ""},
+		"before an opening marker with a comment":      {prev: "a: 1\n", next: "--- # two\r\nb: 2\r\n", want: ""},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

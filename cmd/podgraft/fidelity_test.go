@@ -231,3 +231,15 @@ func TestSpliceFallbackIsTold(t *testing.T) {
 	require.Equal(t, 0, code, "stderr: %s", stderr)
 	require.True(t, sameContent([]byte(input), []byte(removed)), "--remove gives back the content:\n%s", removed)
 }
+
+// TestFilesThatOpenWithAMarker: Helm and kustomize output opens with
+// "---"; two such files in one run come out as their documents, without
+// an empty document between the files ("---" twice).
+func TestFilesThatOpenWithAMarker(t *testing.T) {
+	config := filepath.Join("..", "..", "bench", "testdata", "graft.yaml")
+	a := writeTemp(t, "a.yaml", "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")
+	b := writeTemp(t, "b.yaml", "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n")
+	out, stderr, code := runCLI(t, nil, "-c", config, a, b)
+	require.Equal(t, 0, code, "stderr: %s", stderr)
+	require.Equal(t, "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n", out)
+}
