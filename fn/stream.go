@@ -160,8 +160,8 @@ type prepared struct {
 // every core, ahead of the engine, which must see them one at a time in
 // order: parsing is most of standalone mode's CPU, and the engine's part
 // is small. The channel yields each document in input order, at most a
-// few dozen ahead of the one the engine is at; it stops after a document
-// that could not be read, or when done is closed.
+// few documents per core ahead of the one the engine is at; it stops
+// after a document that could not be read, or when done is closed.
 func prepareAll(done <-chan struct{}, e *transformers.Engine, inputs []Input, budget *guard.Budget, limits guard.Limits) <-chan *prepared {
 	workers := runtime.GOMAXPROCS(0)
 	headers := readHeaders
@@ -230,8 +230,8 @@ func prepareAll(done <-chan struct{}, e *transformers.Engine, inputs []Input, bu
 }
 
 // prepare finds what the grafts need of p (from its header, with headers
-// on), and parses it if they need it whole. It reads the engine's configuration only, so that it can run
-// ahead on another core.
+// on), and parses it if they need it whole. It only reads the engine's
+// configuration, so that it can run ahead on another core.
 func prepare(e *transformers.Engine, p *prepared, headers bool, limits guard.Limits) {
 	if headers {
 		if p.passage, p.head = passes(e, p.raw, limits); p.passage != transformers.Read {
