@@ -34,7 +34,7 @@ func RunResourceList(opts Options, in io.Reader, out io.Writer) (framework.Resul
 	if err != nil {
 		return writeFailure(out, err)
 	}
-	results := append(opts.warningResults(), checkItems(items, limits)...)
+	results := append(opts.callerResults(), checkItems(items, limits)...)
 	if results.ExitCode() != 0 {
 		return writeAsRead(out, input, results)
 	}

@@ -40,15 +40,19 @@ type Options struct {
 	// podgraft generate made).
 	Release transformers.Release
 	// Warnings are what the caller found before the run (PODGRAFT_CONFIG
-	// ignored), reported first among its results.
-	Warnings []string
+	// ignored), reported first among its results; Errors too (an invalid
+	// PODGRAFT_RELEASE), which fail the run before anything is grafted.
+	Warnings, Errors []string
 }
 
-// warningResults are the caller's warnings as results.
-func (o Options) warningResults() framework.Results {
+// callerResults are the caller's warnings and errors as results.
+func (o Options) callerResults() framework.Results {
 	var out framework.Results
 	for _, w := range o.Warnings {
 		out = append(out, &framework.Result{Severity: framework.Warning, Message: w})
+	}
+	for _, e := range o.Errors {
+		out = append(out, &framework.Result{Severity: framework.Error, Message: e})
 	}
 	return out
 }

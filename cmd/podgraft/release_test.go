@@ -79,6 +79,21 @@ func TestReleaseMustBeAName(t *testing.T) {
 	_, stderr, code := runCLI(t, nil, "--release", "Not_A_Name", "-c", "../../testdata/generated/named-after-release/config.yaml", "-")
 	require.Equal(t, exitUsage, code)
 	require.Contains(t, stderr, `--release "Not_A_Name": a lowercase RFC 1123 label`)
+
+	// From the environment, it is named as such; a KRM function reports
+	// it in the ResourceList it hands back, its items as they came.
+	t.Setenv("PODGRAFT_RELEASE", "Not_A_Name")
+	_, stderr, code = runCLI(t, nil, "-c", "../../testdata/generated/named-after-release/config.yaml", "-")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, `PODGRAFT_RELEASE "Not_A_Name": a lowercase RFC 1123 label`)
+	rl := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n" +
+		"functionConfig:\n  apiVersion: podgraft.dev/v1alpha1\n  kind: PodGraft\n  metadata:\n    name: edge\n  spec:\n    sidecars:\n    - name: nginx\n      image: nginx\n"
+	out, stderr, code := runCLI(t, []byte(rl))
+	require.Equal(t, exitError, code, stderr)
+	require.Contains(t, out, "kind: ResourceList")
+	require.Contains(t, out, "name: a\n")
+	require.Regexp(t, `(?s)results:.*message: 'PODGRAFT_RELEASE "Not_A_Name": a lowercase RFC 1123 label.*severity: error`, out)
+	require.Contains(t, stderr, `podgraft: error: PODGRAFT_RELEASE "Not_A_Name"`)
 }
 
 func TestInstanceLabelThatIsNoNameWarns(t *testing.T) {

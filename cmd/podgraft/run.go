@@ -80,11 +80,13 @@ func (o *options) run(cmd *cobra.Command, files []string) error {
 	if err != nil {
 		return err
 	}
+	from := "--release"
 	if o.release == "" {
-		o.release = os.Getenv(releaseEnv)
+		o.release, from = os.Getenv(releaseEnv), releaseEnv
 	}
+	var releaseErr error
 	if errs := validation.IsDNS1123Label(o.release); o.release != "" && len(errs) > 0 {
-		return fmt.Errorf("--release %q: %s (a Helm release name)", o.release, strings.Join(errs, "; "))
+		releaseErr = fmt.Errorf("%s %q: %s (a Helm release name)", from, o.release, strings.Join(errs, "; "))
 	}
 	configs := o.configs
 	var warnings []string
@@ -114,7 +116,14 @@ func (o *options) run(cmd *cobra.Command, files []string) error {
 			fmt.Fprint(stderr, terminalHint, rootUsage, "\nRun 'podgraft --help' for more.\n")
 			return exitCode(exitUsage)
 		}
-		return exit(runKRM(*o, mode, warnings, stdin, stdout, stderr))
+		var failures []string // a KRM function reports them in its ResourceList
+		if releaseErr != nil {
+			failures = append(failures, releaseErr.Error())
+		}
+		return exit(runKRM(*o, mode, warnings, failures, stdin, stdout, stderr))
+	}
+	if releaseErr != nil {
+		return releaseErr
 	}
 	return exit(runStandalone(*o, mode, configs, files, stdin, stdout, stderr))
 }
@@ -171,13 +180,13 @@ func (o *options) mode() (fn.Mode, error) {
 	return fn.Apply, nil
 }
 
-func runKRM(opts options, mode fn.Mode, warnings []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func runKRM(opts options, mode fn.Mode, warnings, failures []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	wd, err := os.Getwd()
 	if err != nil {
 		fmt.Fprintln(stderr, "podgraft: error:", err)
 		return exitError
 	}
-	results, err := fn.RunResourceList(fn.Options{Mode: mode, BaseDir: wd, Warnings: warnings, Release: opts.releaseOption()}, stdin, stdout)
+	results, err := fn.RunResourceList(fn.Options{Mode: mode, BaseDir: wd, Warnings: warnings, Errors: failures, Release: opts.releaseOption()}, stdin, stdout)
 	if err != nil {
 		fmt.Fprintln(stderr, "podgraft: error:", err)
 		return exitError
