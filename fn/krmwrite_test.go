@@ -168,15 +168,16 @@ func withoutComments(t *testing.T, s string) string {
 	if err != nil {
 		t.Fatalf("the output does not parse: %v\n%s", err, s)
 	}
-	var strip func(*yaml.Node)
-	strip = func(n *yaml.Node) {
-		n.HeadComment, n.LineComment, n.FootComment = "", "", ""
-		for _, c := range n.Content {
-			strip(c)
-		}
-	}
-	strip(n.YNode())
+	stripComments(n.YNode())
 	out, err := n.String()
 	require.NoError(t, err)
 	return out
+}
+
+// stripComments drops the comments of n and of every node under it.
+func stripComments(n *yaml.Node) {
+	n.HeadComment, n.LineComment, n.FootComment = "", "", ""
+	for _, c := range n.Content {
+		stripComments(c)
+	}
 }

@@ -83,13 +83,6 @@ func FuzzPlainBlock(f *testing.F) {
 // uncommented encodes a copy of n without its comments.
 func uncommented(n *yaml.RNode) string {
 	c := n.Copy()
-	var strip func(*yaml.Node)
-	strip = func(n *yaml.Node) {
-		n.HeadComment, n.LineComment, n.FootComment = "", "", ""
-		for _, k := range n.Content {
-			strip(k)
-		}
-	}
-	strip(c.YNode())
+	stripComments(c.YNode())
 	return c.MustString()
 }
