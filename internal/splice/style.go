@@ -66,35 +66,10 @@ func (s *splicer) seqOffIn(i int) (int, bool) {
 		s.seqOffs = map[int]int{}
 	}
 	off := -1
-	end := i + int(s.o.snaps[i].size)
-	for m := i; m < end && off < 0; m++ {
-		sn := &s.o.snaps[m]
-		if sn.kind() != yaml.MappingNode || isFlow(sn) {
-			continue
-		}
-		k := m + 1
-		for range sn.nkids / 2 {
-			key := k
-			v := k + int(s.o.snaps[k].size)
-			k = v + int(s.o.snaps[v].size)
-			vs := &s.o.snaps[v]
-			if vs.kind() != yaml.SequenceNode || isFlow(vs) || vs.nkids == 0 {
-				continue
-			}
-			kp, err := s.start(key)
-			if err != nil {
-				continue
-			}
-			dp, err := s.unitStart(v, v+1)
-			if err != nil {
-				continue
-			}
-			if d := s.t.column(dp) - s.t.column(kp); d >= 0 {
-				off = d
-				break
-			}
-		}
-	}
+	s.blockSeqs(i, i+int(s.o.snaps[i].size), func(_, _, d int) bool {
+		off = d
+		return false
+	})
 	s.seqOffs[i] = off
 	return off, off >= 0
 }
@@ -106,7 +81,25 @@ func (s *splicer) seqStyles() *seqStyles {
 		return s.seqs
 	}
 	s.seqs = &seqStyles{byKey: map[string]int{}, byCol: map[int]int{}}
-	for m := range s.o.snaps {
+	s.blockSeqs(0, len(s.o.snaps), func(key, col, d int) bool {
+		name := s.o.snaps[key].value
+		if _, ok := s.seqs.byKey[name]; !ok {
+			s.seqs.byKey[name] = d
+		}
+		if _, ok := s.seqs.byCol[col]; !ok {
+			s.seqs.byCol[col] = d
+		}
+		return true
+	})
+	return s.seqs
+}
+
+// blockSeqs calls visit, in document order, for each key of a block
+// mapping among snapshots [from, to) whose value is a non-empty block
+// sequence: with the key's snapshot, its column, and how far right of it
+// the sequence's dashes stand; visit returns false to stop.
+func (s *splicer) blockSeqs(from, to int, visit func(key, col, off int) bool) {
+	for m := from; m < to; m++ {
 		sn := &s.o.snaps[m]
 		if sn.kind() != yaml.MappingNode || isFlow(sn) {
 			continue
@@ -129,18 +122,11 @@ func (s *splicer) seqStyles() *seqStyles {
 				continue
 			}
 			col := s.t.column(kp)
-			if d := s.t.column(dp) - col; d >= 0 {
-				name := s.o.snaps[key].value
-				if _, ok := s.seqs.byKey[name]; !ok {
-					s.seqs.byKey[name] = d
-				}
-				if _, ok := s.seqs.byCol[col]; !ok {
-					s.seqs.byCol[col] = d
-				}
+			if d := s.t.column(dp) - col; d >= 0 && !visit(key, col, d) {
+				return
 			}
 		}
 	}
-	return s.seqs
 }
 
 // jsonDoc returns how the document writes JSON, or nil when it is not a
