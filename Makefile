@@ -59,8 +59,16 @@ vet: ## Run go vet.
 	$(GO) vet ./...
 
 .PHONY: unit
-unit: ## Run the unit and golden tests (no external tools).
+unit: ## Run the unit and golden tests (no external tools), and the stream runner's tests and the goldens again under the race detector (documents are parsed ahead on every core; needs cgo, a C compiler).
 	$(GO) test ./...
+	@if [ "$$($(GO) env CGO_ENABLED)" = 1 ]; then \
+		echo "$(GO) test -race -count=1 -run 'Prepared|Golden' ./fn ./cmd/podgraft"; \
+		$(GO) test -race -count=1 -run 'Prepared|Golden' ./fn ./cmd/podgraft; \
+	elif [ -n "$$PODGRAFT_REQUIRE_RACE" ]; then \
+		echo "make: the race detector needs cgo: install a C compiler (Debian: gcc libc6-dev)" >&2; exit 1; \
+	else \
+		echo "make: skipping the race detector run: no C compiler, so no cgo (Debian: apt-get install gcc libc6-dev)"; \
+	fi
 
 .PHONY: test
 test: tools lint build vet unit fuzz-smoke e2e ## Run every test: vet, lint, unit, golden, fuzz smoke, end to end.
