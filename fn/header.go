@@ -33,7 +33,7 @@ var (
 // (plainBlock, checked last: most documents a graft needs are read anyway,
 // and what header reads of the others only counts once it has passed).
 func passes(e *transformers.Engine, raw []byte, limits guard.Limits) (transformers.Passage, *yaml.RNode) {
-	if len(raw) >= guard.MaxDepth || int64(len(raw)) >= limits.Nodes || !plainText(raw) || bytes.Contains(raw, podgraftMark) {
+	if len(raw) >= guard.MaxDepth || int64(len(raw)) >= limits.Nodes || !plainText(raw) || bytes.Contains(raw, podgraftMark) || spellingEscape(raw) {
 		return transformers.Read, nil
 	}
 	head := header(raw)
@@ -52,6 +52,14 @@ func passes(e *transformers.Engine, raw []byte, limits guard.Limits) (transforme
 		return transformers.Read, nil
 	}
 	return passage, head
+}
+
+// spellingEscape reports whether raw may hold a double-quoted escape that
+// spells any character (\x41, \u0041, \U00000041): one could spell
+// "podgraft.dev" or a mount key without their bytes, so the marks above
+// would miss them. Other escapes spell no letter, dot or slash.
+func spellingEscape(raw []byte) bool {
+	return bytes.Contains(raw, []byte(`\x`)) || bytes.Contains(raw, []byte(`\u`)) || bytes.Contains(raw, []byte(`\U`))
 }
 
 // plainText reports whether raw is printable ASCII in lines, without
