@@ -37,11 +37,25 @@ func (g *Graft) releaseOf(p *pod) (name, problem string) {
 	if name == "" {
 		return "", ""
 	}
-	if errs := validation.IsDNS1123Label(name); len(errs) > 0 {
-		return "", fmt.Sprintf("%s: the release %q is not a DNS label (%s), so the ConfigMaps and Secrets the graft generates are not named after it; two releases in this namespace share them",
+	if errs := ReleaseProblems(name); len(errs) > 0 {
+		return "", fmt.Sprintf("%s: the release %q is not a Helm release name (%s), so the ConfigMaps and Secrets the graft generates are not named after it; two releases in this namespace share them",
 			g.Name, name, errs[0])
 	}
 	return name, ""
+}
+
+// maxReleaseName is the longest release name Helm takes.
+const maxReleaseName = 53
+
+// ReleaseProblems says why name is not a release name as Helm takes them
+// (chartutil.ValidateReleaseName): a DNS subdomain ("shop", "shop.eu") of
+// at most 53 characters. <release>-<name> is then a valid resource name.
+func ReleaseProblems(name string) []string {
+	errs := validation.IsDNS1123Subdomain(name)
+	if len(name) > maxReleaseName {
+		errs = append(errs, fmt.Sprintf("must be no more than %d characters, as Helm requires", maxReleaseName))
+	}
+	return errs
 }
 
 // released is the name a files volume's ConfigMap or Secret gets in

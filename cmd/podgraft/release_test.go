@@ -75,24 +75,38 @@ func TestReleaseChangesMoveTheConfigMap(t *testing.T) {
 	require.Contains(t, objs, mountedNames(t, objs["Deployment/blue-web"])["conf"])
 }
 
+// Helm takes release names with dots (a DNS subdomain of up to 53
+// characters), and so does podgraft.
+func TestReleaseAsHelmTakesIt(t *testing.T) {
+	const dir = "../../testdata/generated/named-after-release/"
+	input, err := os.ReadFile(dir + "input.yaml")
+	require.NoError(t, err)
+	out, stderr, code := runCLI(t, input, "--release", "shop.eu", "-c", dir+"config.yaml", "-")
+	require.Equal(t, 0, code, stderr)
+	require.Regexp(t, "^ConfigMap/shop.eu-ops-conf-", mountedNames(t, objects(t, out)["Deployment/blue-web"])["conf"])
+	_, stderr, code = runCLI(t, input, "--release", strings.Repeat("a", 54), "-c", dir+"config.yaml", "-")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, "must be no more than 53 characters, as Helm requires")
+}
+
 func TestReleaseMustBeAName(t *testing.T) {
 	_, stderr, code := runCLI(t, nil, "--release", "Not_A_Name", "-c", "../../testdata/generated/named-after-release/config.yaml", "-")
 	require.Equal(t, exitUsage, code)
-	require.Contains(t, stderr, `--release "Not_A_Name": a lowercase RFC 1123 label`)
+	require.Contains(t, stderr, `--release "Not_A_Name": a lowercase RFC 1123 subdomain`)
 
 	// From the environment, it is named as such; a KRM function reports
 	// it in the ResourceList it hands back, its items as they came.
 	t.Setenv("PODGRAFT_RELEASE", "Not_A_Name")
 	_, stderr, code = runCLI(t, nil, "-c", "../../testdata/generated/named-after-release/config.yaml", "-")
 	require.Equal(t, exitUsage, code)
-	require.Contains(t, stderr, `PODGRAFT_RELEASE "Not_A_Name": a lowercase RFC 1123 label`)
+	require.Contains(t, stderr, `PODGRAFT_RELEASE "Not_A_Name": a lowercase RFC 1123 subdomain`)
 	rl := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n" +
 		"functionConfig:\n  apiVersion: podgraft.dev/v1alpha1\n  kind: PodGraft\n  metadata:\n    name: edge\n  spec:\n    sidecars:\n    - name: nginx\n      image: nginx\n"
 	out, stderr, code := runCLI(t, []byte(rl))
 	require.Equal(t, exitError, code, stderr)
 	require.Contains(t, out, "kind: ResourceList")
 	require.Contains(t, out, "name: a\n")
-	require.Regexp(t, `(?s)results:.*message: 'PODGRAFT_RELEASE "Not_A_Name": a lowercase RFC 1123 label.*severity: error`, out)
+	require.Regexp(t, `(?s)results:.*message: 'PODGRAFT_RELEASE "Not_A_Name": a lowercase RFC 1123 subdomain.*severity: error`, out)
 	require.Contains(t, stderr, `podgraft: error: PODGRAFT_RELEASE "Not_A_Name"`)
 }
 
@@ -102,6 +116,6 @@ func TestInstanceLabelThatIsNoNameWarns(t *testing.T) {
 	require.NoError(t, err)
 	out, stderr, code := runCLI(t, []byte(strings.ReplaceAll(string(input), "instance: blue", "instance: Blue_1")), "-c", dir+"config.yaml", "-")
 	require.Equal(t, 0, code, stderr)
-	require.Contains(t, stderr, `podgraft: warning: Deployment shop/blue-web: metadata.labels.app.kubernetes.io/instance: ops: the release "Blue_1" is not a DNS label`)
+	require.Contains(t, stderr, `podgraft: warning: Deployment shop/blue-web: metadata.labels.app.kubernetes.io/instance: ops: the release "Blue_1" is not a Helm release name`)
 	require.Regexp(t, "^ConfigMap/ops-conf-", mountedNames(t, objects(t, out)["Deployment/blue-web"])["conf"])
 }

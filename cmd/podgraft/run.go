@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
-	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 
 	"github.com/podgraft/podgraft/fn"
@@ -85,7 +84,7 @@ func (o *options) run(cmd *cobra.Command, files []string) error {
 		o.release, from = os.Getenv(releaseEnv), releaseEnv
 	}
 	var releaseErr error
-	if errs := validation.IsDNS1123Label(o.release); o.release != "" && len(errs) > 0 {
+	if errs := transformers.ReleaseProblems(o.release); o.release != "" && len(errs) > 0 {
 		releaseErr = fmt.Errorf("%s %q: %s (a Helm release name)", from, o.release, strings.Join(errs, "; "))
 	}
 	configs := o.configs
