@@ -82,12 +82,6 @@ func TestFidelityRemoveInAnyOrder(t *testing.T) {
 	require.NoError(t, err)
 	second := filepath.Join(t.TempDir(), "second.yaml")
 	require.NoError(t, os.WriteFile(second, []byte(secondGraft), 0o644))
-	run := func(t *testing.T, stdin []byte, args ...string) string {
-		t.Helper()
-		out, stderr, code := runCLI(t, stdin, append(args, "-")...)
-		require.Equal(t, 0, code, "stderr: %s", stderr)
-		return out
-	}
 	for _, dir := range dirs {
 		name := filepath.Base(dir)
 		if _, ok := removeNotExact[name]; ok {
@@ -97,11 +91,11 @@ func TestFidelityRemoveInAnyOrder(t *testing.T) {
 			input, err := os.ReadFile(filepath.Join(dir, "input.yaml"))
 			require.NoError(t, err)
 			first := filepath.Join(dir, "config.yaml")
-			both := run(t, []byte(run(t, input, "-c", first)), "-c", second)
-			require.Equal(t, both, run(t, []byte(both), "-c", first, "-c", second), "both applied again: no change")
+			both := runStdin(t, []byte(runStdin(t, input, "-c", first)), "-c", second)
+			require.Equal(t, both, runStdin(t, []byte(both), "-c", first, "-c", second), "both applied again: no change")
 			for _, order := range [][]string{{first, second}, {second, first}} {
-				out := run(t, []byte(both), "--remove", "-c", order[0])
-				out = run(t, []byte(out), "--remove", "-c", order[1])
+				out := runStdin(t, []byte(both), "--remove", "-c", order[0])
+				out = runStdin(t, []byte(out), "--remove", "-c", order[1])
 				require.Equal(t, string(input), out, "removed %s, then %s", filepath.Base(order[0]), filepath.Base(order[1]))
 			}
 		})
@@ -180,12 +174,6 @@ func TestFidelityRemoveAfterUpgrade(t *testing.T) {
 	corpus := filepath.Join("..", "..", "testdata", "fidelity-splice")
 	dirs, err := filepath.Glob(filepath.Join(corpus, "*"))
 	require.NoError(t, err)
-	run := func(t *testing.T, stdin []byte, args ...string) string {
-		t.Helper()
-		out, stderr, code := runCLI(t, stdin, append(args, "-")...)
-		require.Equal(t, 0, code, "stderr: %s", stderr)
-		return out
-	}
 	for _, dir := range dirs {
 		name := filepath.Base(dir)
 		if _, ok := removeNotExact[name]; ok {
@@ -202,9 +190,9 @@ func TestFidelityRemoveAfterUpgrade(t *testing.T) {
 			require.NotEqual(t, string(body), upgraded)
 			v2 := filepath.Join(t.TempDir(), "config.yaml")
 			require.NoError(t, os.WriteFile(v2, []byte(upgraded), 0o644))
-			out := run(t, []byte(run(t, input, "-c", v1)), "-c", v2)
-			require.Equal(t, run(t, input, "-c", v2), out, "an upgrade gives what the new version alone gives")
-			require.Equal(t, string(input), run(t, []byte(out), "--remove", "-c", v2))
+			out := runStdin(t, []byte(runStdin(t, input, "-c", v1)), "-c", v2)
+			require.Equal(t, runStdin(t, input, "-c", v2), out, "an upgrade gives what the new version alone gives")
+			require.Equal(t, string(input), runStdin(t, []byte(out), "--remove", "-c", v2))
 		})
 	}
 }
@@ -242,4 +230,13 @@ func TestFilesThatOpenWithAMarker(t *testing.T) {
 	out, stderr, code := runCLI(t, nil, "-c", config, a, b)
 	require.Equal(t, 0, code, "stderr: %s", stderr)
 	require.Equal(t, "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n", out)
+}
+
+// runStdin runs podgraft with args on stdin, which must succeed, and
+// returns its output.
+func runStdin(t *testing.T, stdin []byte, args ...string) string {
+	t.Helper()
+	out, stderr, code := runCLI(t, stdin, append(args, "-")...)
+	require.Equal(t, 0, code, "stderr: %s", stderr)
+	return out
 }
