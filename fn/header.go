@@ -33,7 +33,7 @@ var (
 // (plainBlock, checked last: most documents a graft needs are read anyway,
 // and what header reads of the others only counts once it has passed).
 func passes(e *transformers.Engine, raw []byte, limits guard.Limits) (transformers.Passage, *yaml.RNode) {
-	if len(raw) >= guard.MaxDepth || int64(len(raw)) >= limits.Nodes || !plainText(raw) || bytes.Contains(raw, podgraftMark) || spellingEscape(raw) {
+	if len(raw) >= guard.MaxDepth || int64(len(raw)) >= limits.Nodes || !plainText(raw) || bytes.Contains(raw, podgraftMark) {
 		return transformers.Read, nil
 	}
 	head := header(raw)
@@ -54,22 +54,18 @@ func passes(e *transformers.Engine, raw []byte, limits guard.Limits) (transforme
 	return passage, head
 }
 
-// spellingEscape reports whether raw may hold a double-quoted escape that
-// spells any character (\x41, \u0041, \U00000041): one could spell
-// "podgraft.dev" or a mount key without their bytes, so the marks above
-// would miss them. Other escapes spell no letter, dot or slash.
-func spellingEscape(raw []byte) bool {
-	return bytes.Contains(raw, []byte(`\x`)) || bytes.Contains(raw, []byte(`\u`)) || bytes.Contains(raw, []byte(`\U`))
-}
-
 // plainText reports whether raw is printable ASCII in lines, without
 // both an anchor and an alias: text whose bytes yaml.v3 accepts whatever
 // they say, and that aliases cannot blow up. Shorter than guard.MaxDepth,
-// it cannot nest too deep or hold too many nodes either.
+// it cannot nest too deep or hold too many nodes either. Nor may it hold
+// an escape that spells a character (\x41, \u0041, \U00000041): one could
+// spell "podgraft.dev" or a mount key without the bytes passes looks for.
 func plainText(raw []byte) bool {
 	anchor, alias := false, false
-	for _, c := range raw {
+	for i, c := range raw {
 		switch {
+		case c == '\\' && i+1 < len(raw) && (raw[i+1] == 'x' || raw[i+1] == 'u' || raw[i+1] == 'U'):
+			return false
 		case c == '&':
 			anchor = true
 		case c == '*':

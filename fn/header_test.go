@@ -146,6 +146,7 @@ func TestHeader(t *testing.T) {
 	require.False(t, plainText([]byte("a: &x 1\nb: *x\n")), "aliases are read whole")
 	require.False(t, plainText([]byte("a: caf\xc3\xa9\n")), "so is anything but printable ASCII")
 	require.False(t, plainText([]byte("a:\tb\n")))
+	require.False(t, plainText([]byte(`a: "podgraft\x2Edev"`+"\n")), "nor an escape that spells a character")
 	require.True(t, plainText([]byte("a: \"*\"\nb: x\r\n")), "an alias sign alone is no alias")
 }
 
