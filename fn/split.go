@@ -132,10 +132,10 @@ func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\
 // an empty document between them.
 func Separator(prev, next []byte) string {
 	sep := "---"
-	if opensWith(next, separatorLine) {
+	switch firstLineKind(next) {
+	case separatorLine:
 		return ""
-	}
-	if opensWith(next, directiveLine) {
+	case directiveLine:
 		if endsWithEndMarker(prev) {
 			return ""
 		}
@@ -147,9 +147,9 @@ func Separator(prev, next []byte) string {
 	return sep + "\n"
 }
 
-// opensWith says whether the first line of doc that is not blank or a
-// comment is of kind.
-func opensWith(doc []byte, kind int) bool {
+// firstLineKind is the kind of the first line of doc that is not blank
+// or a comment, blankLine for none.
+func firstLineKind(doc []byte) int {
 	for len(doc) > 0 {
 		line := doc
 		if i := bytes.IndexByte(doc, '\n'); i >= 0 {
@@ -157,11 +157,11 @@ func opensWith(doc []byte, kind int) bool {
 		} else {
 			doc = nil
 		}
-		if k, _ := lineKind(line); k != blankLine {
-			return k == kind
+		if kind, _ := lineKind(line); kind != blankLine {
+			return kind
 		}
 	}
-	return false
+	return blankLine
 }
 
 func endsWithEndMarker(doc []byte) bool {
