@@ -7,7 +7,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
-	"github.com/podgraft/podgraft/internal/splice"
+	"github.com/podgraft/podgraft/internal/node"
 )
 
 // writeResourceList writes a ResourceList the way kio.ByteWriter does with
@@ -102,7 +102,7 @@ func hasComments(n *yaml.Node) bool {
 
 // encodeNode encodes n alone, as kyaml's writer configures the encoder.
 func encodeNode(out *bytes.Buffer, n *yaml.Node) error {
-	splice.SpellNulls(n)
+	node.SpellNulls(n)
 	enc := yaml.NewEncoder(out)
 	if err := enc.Encode(n); err != nil {
 		return err

@@ -13,7 +13,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/podgraft/podgraft/internal/guard"
-	"github.com/podgraft/podgraft/internal/splice"
+	"github.com/podgraft/podgraft/internal/node"
 )
 
 // trickyItems are documents whose encoding depends on indentation: block
@@ -142,7 +142,7 @@ func writeBoth(t *testing.T, in []byte) (want, got string, ok bool) {
 	for _, it := range a {
 		// kyaml's writer would turn a flow null into '' (a string); the
 		// comparison is of layout, with podgraft's fix on both sides.
-		splice.SpellNulls(it.YNode())
+		node.SpellNulls(it.YNode())
 	}
 	fc, err := yaml.Parse("apiVersion: podgraft.dev/v1alpha1\nkind: PodGraft\nmetadata: {name: g}\nspec: {sidecars: [{name: s, image: x}]}\n")
 	require.NoError(t, err)

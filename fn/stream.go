@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/podgraft/podgraft/internal/guard"
+	"github.com/podgraft/podgraft/internal/node"
 	"github.com/podgraft/podgraft/internal/splice"
 	"github.com/podgraft/podgraft/transformers"
 )
@@ -487,7 +488,7 @@ func encodeDocument(d document, results *framework.Results) ([]byte, error) {
 	}
 	style := yaml.SequenceIndentStyle(yaml.DeriveSeqIndentStyle(original))
 	untagMergeKeys(d.doc)
-	splice.SpellNulls(d.doc)
+	node.SpellNulls(d.doc)
 	enc := yaml.NewEncoderWithOptions(&out, &yaml.EncoderOptions{SeqIndent: style})
 	if err := enc.Encode(d.doc); err != nil {
 		return nil, fmt.Errorf("encoding %s: %w", transformers.Describe(d.node), err)

@@ -562,6 +562,27 @@ func Plain(n *yaml.Node) *yaml.Node {
 	return c
 }
 
+// SpellNulls gives every empty null inside a flow collection the text
+// "null" before n is encoded: yaml.v3 writes an empty plain scalar in flow
+// style as an empty quoted string, which would turn `{a: }` into `{a: ""}`
+// in meaning.
+func SpellNulls(n *yaml.Node) { spellNulls(n, false) }
+
+func spellNulls(n *yaml.Node, flow bool) {
+	flow = flow || n.Style&yaml.FlowStyle != 0
+	switch n.Kind {
+	case yaml.AliasNode:
+		return // its anchor's node is reached where it stands
+	case yaml.ScalarNode:
+		if flow && n.Value == "" && n.Tag == "!!null" {
+			n.Value = "null"
+		}
+	}
+	for _, c := range n.Content {
+		spellNulls(c, flow)
+	}
+}
+
 // Copy copies a node tree exactly: styles, comments and positions too.
 // Aliases are copied as aliases of the same anchors.
 func Copy(n *yaml.Node) *yaml.Node {

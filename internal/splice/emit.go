@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/podgraft/podgraft/internal/node"
 )
 
 // emitter writes new nodes as block YAML in the style of the document
@@ -389,9 +391,9 @@ func flowYAML(v *yaml.Node) (string, error) {
 	}
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
-	c := copyTree(v)
+	c := node.Copy(v)
 	c.Style |= yaml.FlowStyle
-	SpellNulls(c)
+	node.SpellNulls(c)
 	if err := enc.Encode(c); err != nil {
 		return "", unsupported("encoding a flow collection: %v", err)
 	}
@@ -403,39 +405,6 @@ func flowYAML(v *yaml.Node) (string, error) {
 		return "", unsupported("a flow collection that does not fit on one line")
 	}
 	return text, nil
-}
-
-// SpellNulls gives every empty null inside a flow collection the text
-// "null" before n is encoded: yaml.v3 writes an empty plain scalar in flow
-// style as an empty quoted string, which would turn `{a: }` into `{a: ""}`
-// in meaning.
-func SpellNulls(n *yaml.Node) { spellNulls(n, false) }
-
-func spellNulls(n *yaml.Node, flow bool) {
-	flow = flow || n.Style&yaml.FlowStyle != 0
-	switch n.Kind {
-	case yaml.AliasNode:
-		return // its anchor's node is reached where it stands
-	case yaml.ScalarNode:
-		if flow && n.Value == "" && n.Tag == "!!null" {
-			n.Value = "null"
-		}
-	}
-	for _, c := range n.Content {
-		spellNulls(c, flow)
-	}
-}
-
-// copyTree copies v and the nodes under it (not what its aliases name).
-func copyTree(v *yaml.Node) *yaml.Node {
-	c := *v
-	if v.Kind != yaml.AliasNode && len(v.Content) > 0 {
-		c.Content = make([]*yaml.Node, len(v.Content))
-		for i, k := range v.Content {
-			c.Content[i] = copyTree(k)
-		}
-	}
-	return &c
 }
 
 // simpleFlow appends a collection of simple scalars in flow style, as
