@@ -310,7 +310,9 @@ func restoredVar(e *Entry, key string) *yaml.Node {
 // yamlText renders a node as YAML text, with its own style and comments,
 // so that what an override replaced comes back as the user wrote it.
 func yamlText(n *yaml.Node) string {
-	b, err := yaml.Marshal(n)
+	c := node.Copy(n)
+	node.SpellNulls(c) // or a flow null would come back as ''
+	b, err := yaml.Marshal(c)
 	if err != nil {
 		return ""
 	}

@@ -23,7 +23,9 @@ func storedText(n *yaml.Node) (string, bool) {
 	if hasAnchors(n) {
 		return "", false
 	}
-	b, err := yaml.Marshal(withoutOuterComments(n))
+	c := withoutOuterComments(n) // a copy
+	node.SpellNulls(c)           // or a flow null would come back as ''
+	b, err := yaml.Marshal(c)
 	if err != nil {
 		return "", false
 	}

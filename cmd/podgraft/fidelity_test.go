@@ -240,3 +240,17 @@ func runStdin(t *testing.T, stdin []byte, args ...string) string {
 	require.Equal(t, 0, code, "stderr: %s", stderr)
 	return out
 }
+
+// TestOverriddenFlowNullStaysNull: a probe that override replaced comes
+// back from the record with its nulls; yaml.v3 alone writes a flow null as
+// '', which --remove then put back as a string.
+func TestOverriddenFlowNullStaysNull(t *testing.T) {
+	config := filepath.Join("..", "..", "testdata", "probes", "override", "config.yaml")
+	input := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: x\n" +
+		"        ports: [{name: http, containerPort: 80}]\n        readinessProbe: {httpGet: {path: /, port: 80}, timeoutSeconds: }\n"
+	out := runStdin(t, []byte(input), "-c", config)
+	require.NotContains(t, out, "timeoutSeconds: }", "the probe was replaced")
+	removed := runStdin(t, []byte(out), "--remove", "-c", config)
+	require.Contains(t, removed, "timeoutSeconds: null}")
+	require.True(t, sameContent([]byte(input), []byte(removed)), "--remove gives back the probe's content:\n%s", removed)
+}
