@@ -243,7 +243,7 @@ func runStdin(t *testing.T, stdin []byte, args ...string) string {
 
 // TestOverriddenFlowNullStaysNull: a probe that override replaced comes
 // back from the record with its nulls; yaml.v3 alone writes a flow null as
-// '', which --remove then put back as a string.
+// an empty quoted string, which --remove then put back.
 func TestOverriddenFlowNullStaysNull(t *testing.T) {
 	config := filepath.Join("..", "..", "testdata", "probes", "override", "config.yaml")
 	input := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: x\n" +
